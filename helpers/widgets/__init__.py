@@ -1,0 +1,4 @@
+"""Interactive explorers (ipywidgets). Each ``*_explorer`` function builds and returns a widget
+that only calls the plain functions of ``helpers``; it is testable without a browser (set a
+control's ``.value`` and inspect the explorer's state)."""
+from ._common import ImagePicker, guarded  # noqa: F401
