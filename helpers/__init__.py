@@ -1,4 +1,26 @@
-"""convnet-vis helpers: what a convolutional network sees, in a few plain functions."""
-from .images import load_image, sample_images  # noqa: F401
-from .models import load_model, predict  # noqa: F401
+"""convnet-vis helpers: what a convolutional network sees, in a few plain functions.
+
+Each technique is a plain function of (model, image array) -> array:
+
+>>> import helpers
+>>> model = helpers.load_model()                    # EfficientNet-Lite0, offline
+>>> image = helpers.load_image("chelsea", size=model)
+>>> helpers.predict(model, image, top=1)[0][1]
+'tiger cat'
+"""
+
 from .features import feature_model, find_layer, layer_names  # noqa: F401
+from .images import load_image, sample_images  # noqa: F401
+from .models import (  # noqa: F401
+    WeightsDownloadError,
+    available_models,
+    forward_fn,
+    imagenet_class_names,
+    load_model,
+    logits,
+    model_info,
+    predict,
+    register_model,
+)
+
+# --- technique modules (each issue adds its own line below) ---
