@@ -76,7 +76,7 @@ def _mbconv(x, name, kernel, stride, expand_ratio, in_filters, out_filters):
 
 
 def build_efficientnet_lite0(weights: str | Path | None = None, input_size: int | None = INPUT_SIZE) -> keras.Model:
-    """Build EfficientNet-Lite0 (4.65 M parameters) and optionally load ported ImageNet weights.
+    """Build EfficientNet-Lite0 (4.65 M trainable parameters) and optionally load ported ImageNet weights.
 
     Args:
         weights: path to the ``.npz`` file written by ``scripts/convert_efficientnet_lite0.py``

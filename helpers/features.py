@@ -23,6 +23,7 @@ import weakref
 from dataclasses import dataclass
 
 import keras
+from keras.src.models.functional import Functional
 
 from .models import model_input_shape
 
@@ -125,14 +126,21 @@ def layer_names(model: keras.Model, kinds=("conv", "pool", "activation"), *, spa
         spatial: only layers whose output is a stack of feature maps (N, H, W, C).
         with_shapes: return ``(name, (h, w, c))`` pairs instead of names.
 
+    Raises:
+        ValueError: the model has no convolution layer at all.
+
     Example:
         >>> layer_names(load_model(), kinds=("conv",))[:3]
         ['stem_conv', 'block1a_dwconv', 'block1a_project_conv']
     """
     if isinstance(kinds, str):
         kinds = ("conv", "pool", "activation", "other", "model") if kinds == "all" else (kinds,)
+    refs = list(iter_layers(model))
+    if not any(r.kind == "conv" for r in refs):
+        raise ValueError(f"model {model.name!r} has no convolution layer: convnet-vis shows what a "
+                         "*convolutional* network sees (feature maps, filters, class heatmaps)")
     result = []
-    for ref in iter_layers(model):
+    for ref in refs:
         if ref.kind not in kinds or (spatial and not is_spatial(ref)):
             continue
         result.append((ref.name, output_shape(ref)[1:]) if with_shapes else ref.name)
@@ -152,6 +160,14 @@ def require_spatial(model: keras.Model, name: str, purpose: str = "a feature map
             f"maps (N, height, width, channels), so it cannot be used as {purpose}. Pick a convolution, "
             f"pooling or activation layer before the global pooling: helpers.layer_names(model) lists them.")
     return ref
+
+
+class FeatureModel(Functional):
+    """A functional model whose call always returns a list (Keras unpacks a 1-element list)."""
+
+    def call(self, inputs, training=None, mask=None, **kwargs):
+        out = super().call(inputs, training=training, mask=mask, **kwargs)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
 def _trace(model: keras.Model, x, wanted: set[str], found: dict):
@@ -174,6 +190,8 @@ def _trace(model: keras.Model, x, wanted: set[str], found: dict):
     if not hasattr(model, "_run_through_graph"):
         raise ValueError(f"model {model.name!r} is a subclassed Keras model; convnet-vis needs a functional or "
                          "Sequential model (its layers and their connections must be known)")
+    if isinstance(model.input, (list, tuple)):
+        x = [x]
     clone = keras.models.clone_model(model, input_tensors=x, clone_function=lambda layer: layer,
                                      call_function=call)
     return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
@@ -183,6 +201,9 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
                   input_shape: tuple | None = None) -> keras.Model:
     """A model from raw pixels to the outputs of ``layers`` (plus the logits if ``with_logits``).
 
+    Calling it always returns a list of tensors, in the order asked for (logits last), even
+    for a single layer.
+
     Built once per (model, layers, with_logits, input_shape) and cached. Shares the original
     model's weights (no copy). ``input_shape`` ``(h, w, 3)`` re-traces the graph at another
     size (e.g. for filter visualisation at 128 px); with only ``layers`` asked for, the graph is
@@ -190,6 +211,11 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
 
     Raises:
         KeyError: a layer name is unknown (with close matches).
+
+    Example:
+        >>> fm = feature_model(load_model(), ["block3a_expand_conv"], input_shape=(96, 96, 3))
+        >>> [tuple(t.shape) for t in fm(np.zeros((1, 96, 96, 3), np.float32))]
+        [(1, 24, 24, 144)]
     """
     names = tuple([layers] if isinstance(layers, str) else layers)
     for n in names:
@@ -204,5 +230,5 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
         outputs = [found[n] for n in names]
         if with_logits:
             outputs.append(output)
-        cache[key] = keras.Model(inputs, outputs, name=f"{model.name}_features")
+        cache[key] = FeatureModel(inputs, outputs, name=f"{model.name}_features")
     return cache[key]

@@ -1,0 +1,87 @@
+"""The main job: execute every tutorial notebook offline and write viewable HTML to build/.
+
+    python scripts/run_notebooks.py            # all notebooks in notebooks/
+    python scripts/run_notebooks.py 03         # only those whose name contains "03"
+
+Each notebook runs top to bottom with nbclient (its working folder is notebooks/, the default
+model is the embedded EfficientNet-Lite0, so no network is needed); nbconvert turns the executed
+notebook, outputs and pictures included, into ``build/<name>.html``, and ``build/index.html``
+links them. Exits with status 1 if any notebook fails (the HTML of a failed notebook still
+shows where it stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, str | None]:
+    """Execute one notebook in its folder; returns (notebook with outputs, seconds, error or None)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        error = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
+    return nb, time.perf_counter() - t0, error
+
+
+def to_html(nb: nbformat.NotebookNode, out: Path) -> None:
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    out.write_text(body, encoding="utf-8")
+
+
+def write_index(rows: list[tuple[str, str, float, str | None]], out_dir: Path) -> None:
+    items = "\n".join(
+        f"<li><a href='{html.escape(h)}'>{html.escape(t)}</a> — {s:.0f} s"
+        f"{' — <b>failed</b>: ' + html.escape(e) if e else ''}</li>" for t, h, s, e in rows)
+    page = (f"<!doctype html><meta charset='utf-8'><title>convnet-vis notebooks</title>"
+            f"<h1>convnet-vis: what a convolutional network sees</h1>"
+            f"<p>Rendered on {time.strftime('%Y-%m-%d %H:%M')} with the embedded EfficientNet-Lite0.</p>"
+            f"<ul>{items or '<li>(no notebooks yet)</li>'}</ul>")
+    (out_dir / "index.html").write_text(page, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="run only notebooks whose file name contains one of these")
+    parser.add_argument("--out", default=str(ROOT / "build"), help="output folder (default: build/)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.only:
+        paths = [p for p in paths if any(o in p.name for o in args.only)]
+    rows, failed = [], 0
+    for path in paths:
+        print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+        nb, seconds, error = execute(path, args.timeout)
+        html_name = path.with_suffix(".html").name
+        to_html(nb, out_dir / html_name)
+        title = path.stem.replace("_", " ")
+        rows.append((title, html_name, seconds, error))
+        print(f"  {'FAILED: ' + error if error else 'ok'} in {seconds:.1f} s -> {out_dir / html_name}", flush=True)
+        failed += error is not None
+    write_index(rows, out_dir)
+    print(f"{len(paths) - failed} of {len(paths)} notebooks rendered; open {out_dir / 'index.html'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

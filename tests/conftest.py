@@ -1,0 +1,27 @@
+"""Shared fixtures. The default model is loaded once per test session (about 1 s)."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    import helpers
+
+    return helpers.load_model()
+
+
+@pytest.fixture(scope="session")
+def cat_224():
+    import helpers
+
+    return helpers.load_image("chelsea", size=224)
+
+
+@pytest.fixture()
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,108 @@
+"""The shared feature-model mechanism: layer lookup and multi-output models for any Keras model."""
+import numpy as np
+import pytest
+import keras
+
+import helpers
+from helpers.features import feature_model, find_layer, layer_names, require_spatial
+
+
+def _conv_base(input_shape=(32, 32, 3)):
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="base_conv1")(inputs)
+    x = keras.layers.MaxPooling2D(name="base_pool1")(x)
+    x = keras.layers.Conv2D(16, 3, padding="same", name="base_conv2")(x)
+    x = keras.layers.ReLU(name="base_relu2")(x)
+    return keras.Model(inputs, x, name="base")
+
+
+def _direct(model, name, x):
+    """Independent value: the textbook sub-model of a flat model, called eagerly."""
+    return keras.Model(model.input, model.get_layer(name).output)(x).numpy()
+
+
+def test_flat_model_values_equal_direct_sub_models(default_model, cat_224):
+    x = cat_224[None].astype(np.float32)
+    names = ["stem_conv", "block2b_add", "top_activation"]
+    outs = feature_model(default_model, names, with_logits=True)(x)
+    for name, out in zip(names, outs):
+        np.testing.assert_allclose(out.numpy(), _direct(default_model, name, x), atol=1e-5)
+    np.testing.assert_allclose(outs[-1].numpy(), default_model(x).numpy(), atol=1e-4)
+
+
+def test_feature_models_are_cached_and_truncated(default_model):
+    a = feature_model(default_model, ["block3a_expand_conv"])
+    assert feature_model(default_model, ("block3a_expand_conv",)) is a
+    assert "top_conv" not in {layer.name for layer in a.layers}
+    small = feature_model(default_model, ["block3a_expand_conv"], input_shape=(96, 96, 3))
+    assert small.outputs[0].shape == (None, 24, 24, 144)
+
+
+def test_nested_sequential_transfer_learning_shape():
+    """Sequential([base, GAP, Dense]) -- the shape that gives other tools 'Graph disconnected'."""
+    base = _conv_base()
+    model = keras.Sequential([base, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    model.build((None, 32, 32, 3))
+    x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
+    conv2, relu2, z = feature_model(model, ["base_conv2", "base_relu2"], with_logits=True)(x)
+    np.testing.assert_allclose(conv2.numpy(), _direct(base, "base_conv2", x), atol=1e-5)
+    np.testing.assert_allclose(relu2.numpy(), np.maximum(conv2.numpy(), 0), atol=1e-6)
+    np.testing.assert_allclose(z.numpy(), model(x).numpy(), atol=1e-5)
+    assert layer_names(model) == ["base_conv1", "base_pool1", "base_conv2", "base_relu2"]
+    assert layer_names(model, with_shapes=True)[1] == ("base_pool1", (16, 16, 8))
+    assert find_layer(model, "base_conv2").parents == (base,)
+
+
+def test_nested_functional_model_and_other_input_size():
+    base = _conv_base((None, None, 3))
+    inputs = keras.Input((32, 32, 3))
+    y = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(base(inputs)))
+    model = keras.Model(inputs, y)
+    x = np.random.default_rng(1).uniform(0, 255, (1, 48, 48, 3)).astype(np.float32)
+    (pool,) = feature_model(model, ["base_pool1"], input_shape=(48, 48, 3))(x)
+    np.testing.assert_allclose(pool.numpy(), _direct(base, "base_pool1", x), atol=1e-5)
+
+
+def test_plain_sequential_model():
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3, name="c1"),
+                              keras.layers.Flatten(), keras.layers.Dense(2)])
+    x = np.ones((1, 16, 16, 3), np.float32)
+    (c1,) = feature_model(model, ["c1"])(x)
+    np.testing.assert_allclose(c1.numpy(), model.get_layer("c1")(x).numpy(), atol=1e-6)
+
+
+def test_layer_names_of_the_default_model(default_model):
+    convs = layer_names(default_model, kinds=("conv",))
+    assert convs[0] == "stem_conv" and convs[-1] == "top_conv" and "block2a_dwconv" in convs
+    pairs = dict(layer_names(default_model, with_shapes=True))
+    assert pairs["stem_conv"] == (112, 112, 32)
+    assert pairs["block2a_expand_activation"] == (112, 112, 96)
+    assert pairs["top_activation"] == (7, 7, 1280)
+    assert "avg_pool" not in pairs and "predictions" not in pairs
+    everything = layer_names(default_model, kinds="all", spatial=False)
+    assert everything.index("stem_conv") < everything.index("block4a_dwconv") < everything.index("predictions")
+
+
+def test_unknown_layer_lists_close_matches(default_model):
+    with pytest.raises(KeyError, match="block2a_expand_conv"):
+        find_layer(default_model, "block2a_expand_cnv")
+    with pytest.raises(KeyError, match="top_activation"):
+        feature_model(default_model, ["top_activaton"])
+
+
+def test_dense_layer_is_not_a_feature_map(default_model):
+    with pytest.raises(ValueError, match="not a grid of feature maps"):
+        require_spatial(default_model, "predictions")
+    assert require_spatial(default_model, "top_activation").name == "top_activation"
+
+
+def test_model_without_convolutions_is_rejected():
+    mlp = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="no convolution layer"):
+        layer_names(mlp)
+
+
+def test_helpers_exports_have_docstrings_with_examples():
+    for name in ("load_model", "load_image", "predict", "layer_names", "feature_model", "find_layer"):
+        doc = getattr(helpers, name).__doc__
+        assert doc and ">>>" in doc, name
