@@ -1,0 +1,26 @@
+# convnet-vis: the three commands of the README, plus a few conveniences.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup notebooks test benchmark lab strip
+
+setup:            ## create .venv and install everything (runtime + tests)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -r requirements-dev.txt
+
+notebooks:        ## the main job: execute the notebooks offline, write build/*.html
+	$(BIN)/python scripts/run_notebooks.py
+
+test:             ## the test suite (what CI runs)
+	$(BIN)/python -m pytest
+
+benchmark:        ## speed ratios of each technique, measured in one run
+	$(BIN)/python benchmarks/run_all.py
+
+lab:              ## open the notebooks interactively
+	$(BIN)/jupyter lab notebooks/
+
+strip:            ## remove outputs from the notebooks before committing
+	$(BIN)/nbstripout notebooks/*.ipynb
