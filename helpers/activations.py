@@ -1,0 +1,292 @@
+"""Intermediate activations: every feature map of every layer for one image, and the small
+pieces of maths needed to look at them (normalisation, mosaic tiling, dead channels, sparsity).
+
+The technique itself is one function, :func:`activations`: a multi-output *feature model*
+(``helpers.features.feature_model``: raw pixels -> the outputs of the chosen layers) is built
+once per model and layer set, compiled with ``tf.function``, and run once per image. The rest
+of the module is pure numpy, checked on hand-computed arrays in ``tests/test_activations.py``.
+
+Example:
+    >>> model = helpers.load_model()
+    >>> acts = helpers.activations(model, helpers.load_image("chelsea"))
+    >>> next(iter(acts.items()))[1].shape          # the first convolution: 32 feature maps
+    (112, 112, 32)
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+import tensorflow as tf
+
+from .features import feature_model, iter_layers, layer_names, require_spatial
+from .models import prepare
+
+NORMALIZATIONS = ("channel", "layer", "global")
+DEFAULT_KINDS = ("conv", "pool")
+
+_EXTRACTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------- the technique
+def default_layers(model) -> list[str]:
+    """Every convolution (incl. depthwise / separable) and pooling layer with a spatial output,
+    in forward order (nested models included).
+
+    Example:
+        >>> default_layers(helpers.load_model())[:2]
+        ['stem_conv', 'block1a_dwconv']
+    """
+    return layer_names(model, kinds=DEFAULT_KINDS, spatial=True)
+
+
+def resolve_layers(model, layers=None) -> tuple[str, ...]:
+    """Validate layer names and put them in forward order (duplicates dropped).
+
+    Raises:
+        KeyError: an unknown layer name (the message lists close matches).
+        ValueError: a layer without a spatial output (Dense, global pooling, ...), or no layers.
+    """
+    if layers is None:
+        names = default_layers(model)
+        if not names:
+            raise ValueError(f"model {model.name!r} has no convolution or pooling layer with a spatial output; "
+                             "pass layers=[...] (helpers.layer_names(model) lists the candidates)")
+    else:
+        names = [layers] if isinstance(layers, str) else list(layers)
+        if not names:
+            raise ValueError("layers is empty: give at least one layer name, or None for every conv/pool layer")
+    for name in names:
+        require_spatial(model, name, purpose="a stack of feature maps for activations()")
+    order = {ref.name: i for i, ref in enumerate(iter_layers(model))}
+    return tuple(sorted(dict.fromkeys(names), key=order.__getitem__))
+
+
+def _extractor(model, names: tuple[str, ...]):
+    """The compiled multi-output forward pass for ``names``, built once per (model, names)."""
+    cache = _EXTRACTORS.setdefault(model, {})
+    fn = cache.get(names)
+    if fn is None:
+        fm = feature_model(model, list(names))
+        spec = tf.TensorSpec((None, *fm.inputs[0].shape[1:]), tf.float32)
+        fn = tf.function(lambda x: fm(x, training=False), input_signature=[spec], reduce_retracing=True)
+        cache[names] = fn
+    return fn
+
+
+def activations(model, image, layers=None) -> dict[str, np.ndarray]:
+    """The output of each requested layer for an image: ``{layer name: (h, w, channels) float32}``.
+
+    One compiled forward pass computes all requested layers together (the feature model is
+    built once per model and layer set, and cached). Keys come in forward order.
+
+    Args:
+        model: a Keras model taking raw 0..255 RGB pixels (``helpers.load_model()``), also a
+            Sequential model or one with a nested backbone.
+        image: ``(H, W, 3)`` uint8/float RGB, or a batch ``(N, H, W, 3)``; resized to the
+            model's input size. A batch gives ``(N, h, w, channels)`` arrays.
+        layers: layer names (or one name); ``None`` means every convolution and pooling
+            layer with a spatial output (:func:`default_layers`).
+
+    Raises:
+        KeyError: unknown layer (with close matches).
+        ValueError: a layer that is not a stack of feature maps (e.g. Dense), or a malformed image.
+
+    Example:
+        >>> acts = activations(model, image, ["stem_conv", "top_activation"])
+        >>> {k: v.shape for k, v in acts.items()}
+        {'stem_conv': (112, 112, 32), 'top_activation': (7, 7, 1280)}
+    """
+    names = resolve_layers(model, layers)
+    batch, single = prepare(model, image)
+    outputs = _extractor(model, names)(tf.constant(batch))
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    result = {}
+    for name, out in zip(names, outputs):
+        a = np.asarray(out, dtype=np.float32)
+        result[name] = a[0] if single else a
+    return result
+
+
+# --------------------------------------------------------------------------- pure maths
+def _check_maps(maps, what="maps") -> np.ndarray:
+    a = np.asarray(maps)
+    if a.ndim != 3:
+        raise ValueError(f"{what} must be one layer's feature maps of shape (height, width, channels); "
+                         f"got shape {a.shape} (for a batch, pass one image's maps: acts[name][i])")
+    return a
+
+
+def dead_channels(maps, tol: float = 0.0) -> np.ndarray:
+    """Boolean mask ``(channels,)``: True where a channel is zero everywhere (``|x| <= tol``).
+
+    Works for ``(h, w, c)`` and batches ``(n, h, w, c)`` (dead on every image).
+
+    Example:
+        >>> dead_channels(np.stack([np.zeros((2, 2)), np.ones((2, 2))], -1)).tolist()
+        [True, False]
+    """
+    a = np.asarray(maps)
+    if a.ndim < 2:
+        raise ValueError(f"feature maps need a channel axis; got shape {a.shape}")
+    return np.all(np.abs(a) <= tol, axis=tuple(range(a.ndim - 1)))
+
+
+def count_dead(maps, tol: float = 0.0) -> int:
+    """How many channels are all zero. Example: ``count_dead(np.zeros((4, 4, 3))) == 3``."""
+    return int(dead_channels(maps, tol).sum())
+
+
+def sparsity(maps, tol: float = 0.0) -> float:
+    """Fraction of activations that are zero (``|x| <= tol``): 0 = every unit fires, 1 = silence.
+
+    Example:
+        >>> sparsity(np.array([[[0.0, 1.0], [0.0, 0.0]]]))
+        0.75
+    """
+    a = np.asarray(maps)
+    if a.size == 0:
+        raise ValueError("sparsity of an empty array is undefined")
+    return float(np.count_nonzero(np.abs(a) <= tol) / a.size)
+
+
+def sparsity_by_layer(acts: dict, tol: float = 0.0) -> dict[str, float]:
+    """:func:`sparsity` of each layer of an :func:`activations` dict, in the same order."""
+    return {name: sparsity(a, tol) for name, a in acts.items()}
+
+
+def value_range(acts: dict) -> tuple[float, float]:
+    """Smallest and largest activation over all layers of a dict (for ``"global"`` normalisation).
+
+    Example:
+        >>> value_range({"a": np.array([[[1.0]]]), "b": np.array([[[-2.0, 5.0]]])})
+        (-2.0, 5.0)
+    """
+    if not acts:
+        raise ValueError("value_range needs at least one layer")
+    return (float(min(np.min(a) for a in acts.values())), float(max(np.max(a) for a in acts.values())))
+
+
+def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Turn one layer's feature maps ``(h, w, c)`` into displayable uint8 0..255, same shape.
+
+    Modes:
+        ``"channel"``: each channel on its own (the textbook's recipe: standardise, x64, +128,
+            clip). Every channel uses the full contrast, so a barely active channel looks as
+            busy as a strong one.
+        ``"layer"``: one linear scale for the whole layer (its min -> 0, max -> 255): channels
+            can be compared with each other.
+        ``"global"``: one linear scale shared by all layers: pass ``value_range=(lo, hi)``
+            (:func:`value_range` of the activations dict); layers can be compared too.
+
+    Channels that are all zero (dead) and, in ``"channel"`` mode, constant channels come out 0
+    (blank); no NaN, no warnings.
+
+    Example:
+        >>> normalize(np.arange(8.0).reshape(2, 2, 2), "layer")[..., 0].tolist()
+        [[0, 73], [146, 219]]
+    """
+    a = _check_maps(maps).astype(np.float64)
+    if mode not in NORMALIZATIONS:
+        raise ValueError(f"unknown normalisation {mode!r}; choose one of {', '.join(NORMALIZATIONS)}")
+    dead = dead_channels(a)
+    if mode == "channel":
+        mean = a.mean(axis=(0, 1))
+        std = a.std(axis=(0, 1))
+        flat = std <= 1e-7 * np.maximum(1.0, np.abs(mean))  # constant (incl. dead): nothing to show
+        safe = np.where(flat, 1.0, std)
+        out = (a - mean) / safe * 64.0 + 128.0
+        out[..., flat] = 0.0
+    else:
+        if mode == "global":
+            if value_range is None:
+                raise ValueError("global normalisation shares one scale across layers: pass "
+                                 "value_range=helpers.value_range(acts) (the min and max over all layers)")
+            lo, hi = float(value_range[0]), float(value_range[1])
+            if not (np.isfinite(lo) and np.isfinite(hi)) or hi < lo:
+                raise ValueError(f"value_range must be finite (low, high) with low <= high; got {value_range!r}")
+        else:
+            lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+        span = hi - lo
+        out = (a - lo) * (255.0 / span) if span > 0 else np.zeros_like(a)
+    out[..., dead] = 0.0
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def mosaic_grid(channels: int, ncols: int | None = None) -> tuple[int, int]:
+    """``(rows, columns)`` of the mosaic of ``channels`` tiles. The default number of columns
+    is a multiple of 8 (so channel numbers are easy to read) giving a roughly 2:1 wide picture.
+
+    Example:
+        >>> mosaic_grid(96)
+        (6, 16)
+    """
+    channels = int(channels)
+    if channels < 1:
+        raise ValueError(f"a mosaic needs at least one channel, got {channels}")
+    if ncols is None:
+        ncols = channels if channels <= 8 else 8 * math.ceil(math.sqrt(2 * channels) / 8)
+    ncols = int(ncols)
+    if ncols < 1:
+        raise ValueError(f"ncols must be a positive integer, got {ncols}")
+    ncols = min(ncols, channels)
+    return math.ceil(channels / ncols), ncols
+
+
+def mosaic(maps, ncols: int | None = None, pad: int = 1, fill=0) -> np.ndarray:
+    """Tile the channels of ``(h, w, c[, ...])`` into one image: channel k goes to row
+    ``k // ncols``, column ``k % ncols``; tiles are separated by ``pad`` pixels of ``fill``.
+    Extra trailing axes (e.g. RGB colour) are kept, so a colourised stack tiles too.
+
+    Example:
+        >>> mosaic(np.arange(4).reshape(1, 1, 4), ncols=2, pad=0).tolist()
+        [[0, 1], [2, 3]]
+    """
+    a = np.asarray(maps)
+    if a.ndim < 3:
+        raise ValueError(f"mosaic needs maps of shape (height, width, channels); got shape {a.shape}")
+    if int(pad) < 0:
+        raise ValueError(f"pad must be >= 0, got {pad}")
+    pad = int(pad)
+    h, w, c = a.shape[:3]
+    extra = a.shape[3:]
+    rows, cols = mosaic_grid(c, ncols)
+    tiles = np.full((rows * cols, h + pad, w + pad, *extra), fill, dtype=a.dtype)
+    tiles[:c, :h, :w] = np.moveaxis(a, 2, 0)
+    big = tiles.reshape(rows, cols, h + pad, w + pad, *extra).swapaxes(1, 2)
+    big = big.reshape(rows * (h + pad), cols * (w + pad), *extra)
+    return big[:rows * (h + pad) - pad, :cols * (w + pad) - pad]
+
+
+def tile_origin(k: int, shape: tuple, ncols: int | None = None, pad: int = 1) -> tuple[int, int]:
+    """Top-left pixel ``(y, x)`` of channel ``k``'s tile in :func:`mosaic` of maps of ``shape``."""
+    h, w, c = shape[:3]
+    if not 0 <= int(k) < c:
+        raise IndexError(f"channel {k} is out of range: this layer has {c} channels (0..{c - 1})")
+    _, cols = mosaic_grid(c, ncols)
+    r, col = divmod(int(k), cols)
+    return r * (h + pad), col * (w + pad)
+
+
+def unmosaic(tiled, shape: tuple, ncols: int | None = None, pad: int = 1) -> np.ndarray:
+    """Inverse of :func:`mosaic`: recover the ``(h, w, c)`` stack from a mosaic image.
+
+    Example:
+        >>> x = np.random.rand(5, 4, 7); np.array_equal(unmosaic(mosaic(x), x.shape), x)
+        True
+    """
+    t = np.asarray(tiled)
+    h, w, c = (int(s) for s in shape[:3])
+    rows, cols = mosaic_grid(c, ncols)
+    expected = (rows * (h + pad) - pad, cols * (w + pad) - pad)
+    if t.shape[:2] != expected:
+        raise ValueError(f"a mosaic of {c} maps of {h}x{w} (pad {pad}) is {expected[0]}x{expected[1]} pixels; "
+                         f"got {t.shape[:2]}")
+    out = np.empty((h, w, c, *t.shape[2:]), dtype=t.dtype)
+    for k in range(c):
+        y, x = tile_origin(k, (h, w, c), ncols, pad)
+        out[:, :, k] = t[y:y + h, x:x + w]
+    return out

@@ -1,0 +1,234 @@
+"""Tests of issue 3: helpers.activations, its pure maths, the explorer widget and notebook 1."""
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import helpers
+from helpers.activations import (
+    default_layers,
+    mosaic_grid,
+    resolve_layers,
+    tile_origin,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "01_intermediate_activations.ipynb"
+
+
+# --------------------------------------------------------------------------- pure maths
+def test_normalize_channel_is_the_textbook_standardisation():
+    rng = np.random.default_rng(1)
+    maps = rng.normal(3.0, 0.5, size=(6, 5, 4))
+    out = helpers.normalize(maps, "channel")
+    assert out.dtype == np.uint8 and out.shape == maps.shape
+    for k in range(4):
+        c = maps[..., k]
+        expected = np.clip(np.rint((c - c.mean()) / c.std() * 64 + 128), 0, 255)
+        np.testing.assert_array_equal(out[..., k], expected)
+
+
+def test_normalize_layer_and_global_ranges():
+    maps = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 5.0  # -5 .. 18
+    layer = helpers.normalize(maps, "layer")
+    assert layer.min() == 0 and layer.max() == 255
+    # hand-computed: value v -> (v + 5) / 23 * 255
+    assert layer[0, 0, 1] == round((1 - 5 + 5) / 23 * 255)
+    other = np.full((2, 3, 4), 40.0)
+    other[0, 0, 0] = -10.0
+    acts = {"a": maps, "b": other}
+    lo, hi = helpers.value_range(acts)
+    assert (lo, hi) == (-10.0, 40.0)
+    ga = helpers.normalize(maps, "global", value_range=(lo, hi))
+    gb = helpers.normalize(other, "global", value_range=(lo, hi))
+    assert ga.max() < 255 and ga.min() > 0  # this layer uses only part of the shared scale
+    assert gb.max() == 255 and gb.min() == 0
+    assert ga[0, 0, 0] == round((-5 + 10) / 50 * 255)
+    # the channel mode centres every non-constant channel around 128
+    ch = helpers.normalize(maps + np.arange(4) * 100, "channel")
+    assert np.all(np.abs(ch.reshape(-1, 4).mean(0) - 128) < 2)
+
+
+def test_normalize_dead_and_constant_channels_no_nan_no_warnings():
+    maps = np.zeros((4, 4, 3), np.float32)
+    maps[..., 1] = 2.5  # constant but alive
+    maps[..., 2] = np.arange(16).reshape(4, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            for mode in ("channel", "layer", "global"):
+                out = helpers.normalize(maps, mode, value_range=(0.0, 15.0))
+                assert out.dtype == np.uint8
+                assert np.all(out[..., 0] == 0), mode  # dead channel: blank
+            assert np.all(helpers.normalize(maps, "channel")[..., 1] == 0)  # constant: no contrast, blank
+            assert np.all(helpers.normalize(maps, "layer")[..., 1] == round(2.5 / 15 * 255))
+            allzero = helpers.normalize(np.zeros((3, 3, 2)), "layer")
+            assert np.all(allzero == 0)
+            assert helpers.count_dead(maps) == 1
+            assert helpers.sparsity(maps) == pytest.approx((16 + 1) / 48)
+
+
+def test_normalize_bad_arguments():
+    with pytest.raises(ValueError, match="channel, layer, global"):
+        helpers.normalize(np.zeros((2, 2, 1)), "per-pixel")
+    with pytest.raises(ValueError, match="value_range"):
+        helpers.normalize(np.zeros((2, 2, 1)), "global")
+    with pytest.raises(ValueError, match="height, width, channels"):
+        helpers.normalize(np.zeros((2, 2)), "layer")
+
+
+def test_dead_channels_and_sparsity_hand_computed():
+    maps = np.array([[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]],
+                     [[0.0, 0.0, 0.0], [0.0, 3.0, -1.0]]])  # (2, 2, 3)
+    np.testing.assert_array_equal(helpers.dead_channels(maps), [True, False, False])
+    assert helpers.sparsity(maps) == pytest.approx(9 / 12)
+    assert helpers.sparsity_by_layer({"x": maps, "y": np.ones((1, 1, 2))}) == {"x": 0.75, "y": 0.0}
+    # a batch: dead only when dead on every image
+    batch = np.stack([maps, np.ones_like(maps)])
+    assert helpers.count_dead(batch) == 0
+
+
+def test_mosaic_round_trip_and_tile_positions():
+    rng = np.random.default_rng(2)
+    maps = rng.random((5, 7, 11)).astype(np.float32)
+    for ncols, pad in [(None, 1), (4, 0), (3, 2), (11, 1), (1, 1)]:
+        tiled = helpers.mosaic(maps, ncols=ncols, pad=pad, fill=-1)
+        rows, cols = mosaic_grid(11, ncols)
+        assert tiled.shape == (rows * (5 + pad) - pad, cols * (7 + pad) - pad)
+        for k in range(11):
+            y, x = tile_origin(k, maps.shape, ncols, pad)
+            assert (y, x) == ((k // cols) * (5 + pad), (k % cols) * (7 + pad))
+            np.testing.assert_array_equal(tiled[y:y + 5, x:x + 7], maps[..., k])  # tile k == channel k
+        np.testing.assert_array_equal(helpers.unmosaic(tiled, maps.shape, ncols, pad), maps)
+    # empty tiles and padding hold the fill value
+    t = helpers.mosaic(np.ones((2, 2, 3)), ncols=2, pad=1, fill=9)
+    assert t.shape == (5, 5) and t[2, 0] == 9 and np.all(t[3:, 3:] == 9)
+    # trailing colour axes are carried along
+    rgb = rng.integers(0, 255, (3, 3, 5, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(helpers.unmosaic(helpers.mosaic(rgb), (3, 3, 5)), rgb)
+
+
+def test_mosaic_grid_defaults_and_errors():
+    assert mosaic_grid(96) == (6, 16)
+    assert mosaic_grid(32) == (4, 8)
+    assert mosaic_grid(3) == (1, 3)
+    rows, cols = mosaic_grid(1280)
+    assert cols % 8 == 0 and rows * cols >= 1280 and (rows - 1) * cols < 1280
+    with pytest.raises(ValueError):
+        mosaic_grid(0)
+    with pytest.raises(IndexError, match="0..95"):
+        tile_origin(96, (4, 4, 96))
+    with pytest.raises(ValueError, match="pixels"):
+        helpers.unmosaic(np.zeros((10, 10)), (4, 4, 96))
+
+
+# --------------------------------------------------------------------------- the technique
+def test_activations_equal_a_direct_sub_model(default_model, cat_224):
+    names = ["stem_conv", "block2a_expand_activation", "block2a_dwconv", "block4b_expand_conv", "top_conv"]
+    acts = helpers.activations(default_model, cat_224, names)
+    sub = keras.Model(default_model.inputs, [default_model.get_layer(n).output for n in names])
+    direct = sub.predict(cat_224[None].astype(np.float32), verbose=0)
+    assert list(acts) == names
+    for name, ref in zip(names, direct):
+        assert acts[name].dtype == np.float32
+        assert acts[name].shape == ref.shape[1:]
+        assert np.abs(acts[name] - ref[0]).max() <= 1e-5, name
+
+
+def test_activations_default_layers_keys_order_shapes(default_model, cat_224):
+    acts = helpers.activations(default_model, cat_224)
+    expected = helpers.layer_names(default_model, kinds=("conv", "pool"), with_shapes=True)
+    assert [(k, v.shape) for k, v in acts.items()] == [(n, tuple(s)) for n, s in expected]
+    assert list(acts)[0] == "stem_conv" and acts["stem_conv"].shape == (112, 112, 32)
+    assert "block1a_dwconv" in acts  # depthwise convolutions count
+    assert all(default_model.get_layer(n).__class__.__name__ != "Dense" for n in acts)
+    assert all(np.isfinite(v).all() for v in acts.values())
+
+
+def test_activations_forward_order_dedup_and_batch(default_model, cat_224):
+    acts = helpers.activations(default_model, cat_224, ["top_conv", "stem_conv", "top_conv"])
+    assert list(acts) == ["stem_conv", "top_conv"]
+    flipped = cat_224[:, ::-1]
+    batch = helpers.activations(default_model, np.stack([cat_224, flipped]), "block2a_expand_activation")
+    b = batch["block2a_expand_activation"]
+    assert b.shape == (2, 112, 112, 96) and b.dtype == np.float32
+    single = helpers.activations(default_model, flipped, ["block2a_expand_activation"])
+    np.testing.assert_allclose(b[1], single["block2a_expand_activation"], atol=1e-5)
+    # an image of another size is resized to the model's input first
+    big = helpers.load_image("chelsea", size=300)
+    assert helpers.activations(default_model, big, "stem_conv")["stem_conv"].shape == (112, 112, 32)
+
+
+def test_activations_uses_one_cached_compiled_pass(default_model, cat_224):
+    from helpers import activations as _  # noqa: F401  (the function)
+    from helpers.activations import _EXTRACTORS
+
+    names = ("stem_conv", "block1a_dwconv")
+    helpers.activations(default_model, cat_224, list(names))
+    fn = _EXTRACTORS[default_model][names]
+    helpers.activations(default_model, cat_224[::-1], list(names))
+    assert _EXTRACTORS[default_model][names] is fn
+    assert fn.experimental_get_tracing_count() == 1  # compiled once, not retraced per call
+
+
+def test_activations_bad_input(default_model, cat_224):
+    with pytest.raises(KeyError, match="stem_conv"):
+        helpers.activations(default_model, cat_224, ["stem_cnv"])
+    with pytest.raises(ValueError, match="not a grid of feature maps"):
+        helpers.activations(default_model, cat_224, ["predictions"])
+    with pytest.raises(ValueError, match="not a grid of feature maps"):
+        helpers.activations(default_model, cat_224, ["avg_pool"])  # global pooling: no spatial output
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        helpers.activations(default_model, cat_224[..., :2])
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        helpers.activations(default_model, cat_224[..., 0])
+    with pytest.raises(ValueError, match="empty"):
+        helpers.activations(default_model, cat_224, [])
+
+
+def _small_base():
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Rescaling(1 / 255.0, name="scale")(inputs)
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="c1")(x)
+    x = keras.layers.MaxPooling2D(name="p1")(x)
+    x = keras.layers.DepthwiseConv2D(3, padding="same", name="dw")(x)
+    x = keras.layers.Conv2D(6, 3, name="c2")(x)
+    return keras.Model(inputs, x, name="base")
+
+
+def test_activations_nested_backbone():
+    keras.utils.set_random_seed(0)
+    base = _small_base()
+    model = keras.Sequential([keras.Input((32, 32, 3)), base, keras.layers.GlobalAveragePooling2D(name="gap"),
+                              keras.layers.Dense(2, name="head")])
+    image = np.random.default_rng(3).integers(0, 256, (32, 32, 3)).astype(np.uint8)
+    acts = helpers.activations(model, image)
+    assert list(acts) == ["c1", "p1", "dw", "c2"]
+    assert [a.shape for a in acts.values()] == [(32, 32, 4), (16, 16, 4), (16, 16, 4), (14, 14, 6)]
+    sub = keras.Model(base.inputs, [base.get_layer(n).output for n in acts])
+    direct = sub.predict(image[None].astype(np.float32), verbose=0)
+    for (name, a), ref in zip(acts.items(), direct):
+        assert np.abs(a - ref[0]).max() <= 1e-5, name
+    with pytest.raises(ValueError, match="head"):
+        helpers.activations(model, image, ["head"])
+    with pytest.raises(KeyError, match="c2"):
+        helpers.activations(model, image, ["c3"])
+
+
+def test_activations_sequential_model_matches_layer_by_layer():
+    keras.utils.set_random_seed(1)
+    layers = [keras.layers.Conv2D(3, 3, activation="relu", name="conv_a"),
+              keras.layers.AveragePooling2D(2, name="pool_a"),
+              keras.layers.Conv2D(5, 3, padding="same", name="conv_b"),
+              keras.layers.Flatten(name="flat"), keras.layers.Dense(3, name="dense")]
+    model = keras.Sequential([keras.Input((20, 20, 3)), *layers])
+    image = np.random.default_rng(4).random((20, 20, 3)).astype(np.float32) * 255
+    acts = helpers.activations(model, image)
+    assert list(acts) == ["conv_a", "pool_a", "conv_b"]
+    x = image[None]
+    for layer in layers[:3]:  # independent computation: call the layers one by one
+        x = np.asarray(layer(x))
+        assert np.abs(acts[layer.name] - x[0]).max() <= 1e-5
+    assert resolve_layers(model, None) == tuple(default_layers(model))
