@@ -26,3 +26,5 @@ from .models import (  # noqa: F401
 # --- technique modules (each issue adds its own line below) ---
 from .activations import (  # noqa: F401,E402  (issue 3: intermediate activations)
     activations, count_dead, dead_channels, mosaic, normalize, sparsity, sparsity_by_layer, unmosaic, value_range)
+from .cam import (  # noqa: F401,E402  (issue 5: Grad-CAM class activation heatmaps)
+    cascading_randomization, gradcam, gradient_saliency, guided_backprop, overlay, spearman)
