@@ -322,3 +322,77 @@ def test_overlay_blends_clips_and_resizes():
         helpers.overlay(image, heat, colormap="rainbow-unicorn")
     with pytest.raises(ValueError):
         helpers.overlay(image, np.ones((2, 2, 2)))
+
+
+# --- explorer widget --------------------------------------------------------------------------
+
+def test_explorer_caches_forward_pass_and_wiring(model):
+    from helpers.widgets import gradcam_explorer
+
+    ex = gradcam_explorer(model, "cat_and_coffee", top_k=5)
+    image = ex.picker.image
+    assert ex.status.value == "" and ex.view.value[:4] == b"\x89PNG"
+    assert {v for _, v in ex.class_dropdown.options} >= {TIGER_CAT, ESPRESSO}
+    assert "%" in ex.class_dropdown.options[0][0]
+    assert ex.counters["forward"] == 1
+    # switching the class: new gradients from the cached feature maps, no forward pass
+    ex.class_dropdown.value = ESPRESSO
+    assert ex.counters["forward"] == 1 and ex.counters["gradients"] == 2
+    np.testing.assert_allclose(ex.heatmap, helpers.gradcam(model, image, ESPRESSO), atol=1e-4)
+    ex.class_dropdown.value = TIGER_CAT
+    cat_heat = ex.heatmap.copy()
+    np.testing.assert_allclose(cat_heat, helpers.gradcam(model, image, TIGER_CAT), atol=1e-4)
+    # alpha and colour map only re-blend
+    before = dict(ex.counters)
+    picture = ex.picture.copy()
+    ex.alpha_slider.value = 0.8
+    ex.colormap_dropdown.value = "viridis"
+    assert ex.counters["heatmap"] == before["heatmap"] and ex.counters["blend"] == before["blend"] + 2
+    assert ex.counters["forward"] == 1 and np.abs(ex.picture.astype(int) - picture).max() > 50
+    np.testing.assert_array_equal(ex.picture, helpers.overlay(image, cat_heat, 0.8, "viridis"))
+    # counterfactual and Grad-CAM++ from the same cache
+    ex.counterfactual_toggle.value = True
+    np.testing.assert_allclose(ex.heatmap, helpers.gradcam(model, image, TIGER_CAT, counterfactual=True), atol=1e-4)
+    ex.counterfactual_toggle.value = False
+    ex.method_toggle.value = "gradcam++"
+    np.testing.assert_allclose(ex.heatmap, helpers.gradcam(model, image, TIGER_CAT, method="gradcam++"), atol=1e-4)
+    assert ex.counters["forward"] == 1
+
+
+def test_explorer_search_layers_scorecam_and_errors(model):
+    from helpers.widgets import gradcam_explorer
+
+    ex = gradcam_explorer(model, "cat_and_coffee")
+    image = ex.picker.image
+    ex.search.value = "tabby"
+    assert ex.class_dropdown.value == 281 and ex.status.value == ""
+    ex.search.value = "no such animal"
+    assert "no class name contains" in ex.status.value and ex.class_dropdown.value == 281
+    ex.search.value = "loggerhead"      # outside the top-k: added to the options
+    assert model_class(ex) == "loggerhead"
+    # Score-CAM: the masked passes give all classes at once
+    ex.class_dropdown.value = TIGER_CAT
+    ex.method_toggle.value = "scorecam"
+    np.testing.assert_allclose(ex.heatmap, helpers.gradcam(model, image, TIGER_CAT, method="scorecam"), atol=1e-4)
+    ex.class_dropdown.value = ESPRESSO
+    assert ex.counters["scorecam"] == 1 and ex.counters["forward"] == 1
+    ex.counterfactual_toggle.value = True  # not defined for Score-CAM: a message, widget alive
+    assert "counterfactual" in ex.status.value
+    ex.method_toggle.value = "gradcam"
+    assert ex.status.value == ""
+    ex.counterfactual_toggle.value = False
+    # a layer a skip connection crosses: needs the full pass per class, still equal to gradcam()
+    ex.layer_dropdown.value = "block6b_expand_activation"
+    np.testing.assert_allclose(ex.heatmap, helpers.gradcam(model, image, ESPRESSO, layer="block6b_expand_activation"),
+                               atol=1e-4)
+    forward = ex.counters["forward"]
+    ex.class_dropdown.value = TIGER_CAT  # ... and so each new class costs one forward pass here
+    assert ex.counters["forward"] == forward + 1
+    ex.layer_dropdown.value = "top_activation"
+    forward = ex.counters["forward"]
+    ex.picker.dropdown.value = "coffee"  # a new image: one new forward pass
+    assert ex.counters["forward"] == forward + 1 and ex.class_dropdown.options[0][0].startswith("espresso")
+
+
+def model_class(explorer):
+    return explorer.info.class_names[explorer.class_dropdown.value]
