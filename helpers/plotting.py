@@ -33,3 +33,47 @@ def show_images(images, titles=None, *, ncols: int | None = None, size: float = 
 def colormap(name: str):
     """A Matplotlib colormap by name (``mpl.colormaps``; ``cm.get_cmap`` is gone since 3.9)."""
     return mpl.colormaps[name]
+
+
+# --- Grad-CAM (issue 5) ---------------------------------------------------------------------
+
+
+def show_cam(image, heatmap, overlaid, *, title: str | None = None, cmap: str = "jet", size: float = 3.0):
+    """Side by side: the image | the heatmap (0..1, with a colour bar) | the overlay; returns the figure.
+
+    Example:
+        >>> heat = helpers.gradcam(model, image, 282)
+        >>> fig = show_cam(image, heat, helpers.overlay(image, heat), title="tiger cat")
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(3 * size + 0.6, size))
+    axes[0].imshow(np.asarray(image, np.uint8))
+    axes[0].set_title("image", fontsize=9)
+    shown = axes[1].imshow(np.asarray(heatmap, np.float32), cmap=colormap(cmap), vmin=0.0, vmax=1.0)
+    axes[1].set_title(f"heatmap {np.shape(heatmap)[0]}x{np.shape(heatmap)[1]}", fontsize=9)
+    fig.colorbar(shown, ax=axes[1], fraction=0.046, pad=0.04)
+    axes[2].imshow(np.asarray(overlaid, np.uint8))
+    axes[2].set_title("overlay", fontsize=9)
+    for ax in axes:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_similarity_curves(steps, curves: dict, *, title: str | None = None):
+    """Line plot of similarity scores (e.g. Spearman rank correlation) per randomisation step,
+    one line per method: ``curves = {"Grad-CAM": [...], "guided backprop": [...]}``; returns the figure."""
+    steps = list(steps)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.45 * len(steps) + 2), 3.2))
+    for label, values in curves.items():
+        ax.plot(range(len(steps)), values, "o-", ms=4, label=label)
+    ax.axhline(0.0, color="grey", lw=0.6, ls=":")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xticks(range(len(steps)), steps, rotation=45, ha="right", fontsize=8)
+    ax.set_xlabel("weights randomised down to (cumulative, from the top)")
+    ax.set_ylabel("Spearman vs original")
+    ax.legend(fontsize=8)
+    ax.set_title(title or "Sanity check: does the map depend on the weights?", fontsize=9)
+    fig.tight_layout()
+    return fig
