@@ -28,3 +28,5 @@ from .activations import (  # noqa: F401,E402  (issue 3: intermediate activation
     activations, count_dead, dead_channels, mosaic, normalize, sparsity, sparsity_by_layer, unmosaic, value_range)
 from .cam import (  # noqa: F401,E402  (issue 5: Grad-CAM class activation heatmaps)
     cascading_randomization, gradcam, gradient_saliency, guided_backprop, overlay, spearman)
+from .filters import (  # noqa: F401,E402  (issue 4: filter visualisation by gradient ascent)
+    FilterResult, filter_activations, filter_atlas, filter_patterns, first_layer_kernels, visualize_filters)

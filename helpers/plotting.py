@@ -77,3 +77,40 @@ def plot_similarity_curves(steps, curves: dict, *, title: str | None = None):
     ax.set_title(title or "Sanity check: does the map depend on the weights?", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# --- filter visualisation (issue 4) ---
+
+def show_patterns(patterns, labels=None, *, ncols: int = 8, size: float = 1.1, title: str | None = None,
+                  flagged=()):
+    """Show uint8 patterns (n, h, w, 3) in a tight grid, small labels; labels of ``flagged`` tiles
+    (indices into ``patterns``) are red with "(stuck)". Returns the figure.
+
+    Example:
+        >>> fig = show_patterns(np.zeros((4, 8, 8, 3), np.uint8), ["0", "1", "2", "3"], ncols=2)
+    """
+    patterns = np.asarray(patterns)
+    n = len(patterns)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.5 if title else 0.1)),
+                             squeeze=False)
+    flagged = set(flagged)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i in range(n):
+        ax = axes.flat[i]
+        ax.imshow(patterns[i], interpolation="nearest" if patterns.shape[1] < 32 else "antialiased")
+        if labels is not None:
+            bad = i in flagged
+            ax.set_title(str(labels[i]) + (" (stuck)" if bad else ""), fontsize=7, pad=2,
+                         color="#b00020" if bad else "black")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def show_kernels(kernels, *, ncols: int = 16, size: float = 0.55, title: str | None = None):
+    """Show first-layer kernels (n, k, k, 3) uint8 as magnified RGB patches (no smoothing)."""
+    return show_patterns(kernels, [str(i) for i in range(len(kernels))], ncols=ncols, size=size, title=title)

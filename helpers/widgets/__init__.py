@@ -3,3 +3,4 @@ that only calls the plain functions of ``helpers``; it is testable without a bro
 control's ``.value`` and inspect the explorer's state)."""
 from ._common import ImagePicker, guarded  # noqa: F401
 from .cam import gradcam_explorer  # noqa: F401,E402  (issue 5)
+from .filters import FilterExplorer, filter_explorer  # noqa: F401,E402  (issue 4)

@@ -1,0 +1,136 @@
+"""Explorer for filter visualisation: pick a layer and a filter, watch the pattern that excites it."""
+
+from __future__ import annotations
+
+import cv2
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..features import layer_names
+from ..filters import filter_atlas, layer_channels, visualize_filters
+from ._common import guarded
+
+DEFAULT_LAYERS = ("block4b_expand_conv", "block3b_expand_conv", "block3_conv1")
+
+
+class FilterExplorer(W.VBox):
+    """The widget :func:`filter_explorer` returns; its controls are public attributes.
+
+    ``layer`` (Dropdown), ``filter`` (IntSlider, max follows the layer), ``method``
+    (ToggleButtons), ``steps`` (IntSlider), ``atlas_button`` (Button), ``progress`` (IntProgress);
+    ``result`` is the last :class:`helpers.filters.FilterResult`, ``pattern`` its uint8 picture,
+    ``atlas_result`` the last atlas. Set a control's ``.value`` (or call ``atlas_button.click()``)
+    to drive it from code.
+    """
+
+    def __init__(self, model, *, layers=None, layer: str | None = None, size: int = 128, steps: int = 30,
+                 atlas_filters: int = 16, max_steps: int = 200, display_px: int = 256, seed: int = 0):
+        self.model = model
+        self.size, self.seed, self.atlas_filters, self.display_px = size, seed, atlas_filters, display_px
+        if layers is None:
+            shaped = layer_names(model, kinds=("conv", "activation"), with_shapes=True)
+        else:
+            shaped = [(name, (None, None, layer_channels(model, name))) for name in layers]
+        if not shaped:
+            raise ValueError("this model has no convolution layers to visualise")
+        options = [(f"{name} ({shape[-1]} filters)", name) for name, shape in shaped]
+        names = [name for _, name in options]
+        if layer is None:
+            layer = next((d for d in DEFAULT_LAYERS if d in names), names[len(names) // 2])
+        elif layer not in names:
+            raise ValueError(f"layer {layer!r} is not among the explorer's layers; choose one of {names[:6]}...")
+        self.layer = W.Dropdown(options=options, value=layer, description="layer",
+                                layout=W.Layout(width="420px"))
+        self.filter = W.IntSlider(value=0, min=0, max=layer_channels(model, layer) - 1, description="filter",
+                                  continuous_update=False)
+        self.method = W.ToggleButtons(options=["classic", "robust"], value="classic", description="method")
+        self.steps = W.IntSlider(value=steps, min=0, max=max(max_steps, steps), step=5, description="steps",
+                                 continuous_update=False)
+        self.atlas_button = W.Button(description=f"atlas ({atlas_filters} filters)", icon="th")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="atlas", layout=W.Layout(width="300px"))
+        self.image = W.Image(format="png", width=display_px, height=display_px)
+        self.info = W.HTML()
+        self.status = W.HTML()
+        self.output = W.Output()
+        self.result = None
+        self.pattern = None
+        self.atlas_result = None
+        self.redraw = guarded(self.output, self.status)(self._redraw)
+        self.make_atlas = guarded(self.output, self.status)(self._make_atlas)
+        self.layer.observe(self._on_layer, names="value")
+        for control in (self.filter, self.method, self.steps):
+            control.observe(lambda _change: self.redraw(), names="value")
+        self.atlas_button.on_click(lambda _button: self.make_atlas())
+        super().__init__([
+            W.HBox([self.layer, self.filter]),
+            W.HBox([self.method, self.steps]),
+            W.HBox([self.image, self.info]),
+            W.HBox([self.atlas_button, self.progress]),
+            self.status, self.output])
+        self.redraw()
+
+    def _on_layer(self, change):
+        channels = layer_channels(self.model, change["new"])
+        with self.filter.hold_trait_notifications():
+            self.filter.value = min(self.filter.value, channels - 1)
+            self.filter.max = channels - 1
+        self.redraw()
+
+    def _redraw(self):
+        layer, f = self.layer.value, int(self.filter.value)
+        result = visualize_filters(self.model, layer, [f], size=self.size, steps=int(self.steps.value),
+                                   seed=self.seed, method=self.method.value, progress=False)
+        self.result, self.pattern = result, result.patterns[0]
+        big = cv2.resize(self.pattern, (self.display_px, self.display_px), interpolation=cv2.INTER_NEAREST)
+        self.image.value = cv2.imencode(".png", np.ascontiguousarray(big[..., ::-1]))[1].tobytes()
+        a0, a1 = float(result.start_activation[0]), float(result.final_activation[0])
+        lines = [f"<b>{layer}</b>, filter {f}",
+                 f"mean activation: start {a0:.3g} &rarr; pattern {a1:.3g}"]
+        if result.target != layer:
+            lines.append(f"(ReLU layer: maximising its pre-activation <code>{result.target}</code>)")
+        if result.undriven:
+            lines.append("<span style='color:#b00020'>this filter could not be driven (zero gradient)</span>")
+        self.info.value = "<br>".join(lines)
+
+    def _make_atlas(self):
+        layer = self.layer.value
+        channels = layer_channels(self.model, layer)
+        n = min(self.atlas_filters, channels)
+        self.progress.max, self.progress.value = n, 0
+
+        def step(done, total):
+            self.progress.value = n - total + done  # cached filters count as done
+
+        fig, result = filter_atlas(self.model, layer, n=n, size=self.size, steps=int(self.steps.value),
+                                   seed=self.seed, method=self.method.value, progress=False, on_progress=step)
+        self.progress.value = n
+        self.atlas_result = result
+        self.output.clear_output(wait=True)
+        with self.output:
+            display_figure(fig)
+        plt.close(fig)
+
+
+def display_figure(fig):
+    """Display a Matplotlib figure in the current output (works headless)."""
+    from IPython.display import display
+    display(fig)
+
+
+def filter_explorer(model, *, layers=None, layer: str | None = None, size: int = 128, steps: int = 30,
+                    atlas_filters: int = 16, seed: int = 0) -> FilterExplorer:
+    """An interactive explorer of filter patterns (classic or robust gradient ascent).
+
+    Layer dropdown (convolution and activation layers with their filter counts), a filter
+    slider whose maximum follows the layer, a method toggle, a steps slider, and an "atlas"
+    button that draws the first ``atlas_filters`` filters with a progress bar. Results are
+    cached, so going back to a filter is instant; mistakes are shown inside the widget.
+
+    Example:
+        >>> explorer = filter_explorer(load_model(), size=96)
+        >>> explorer.layer.value = "block2a_expand_conv"; explorer.filter.max
+        95
+    """
+    return FilterExplorer(model, layers=layers, layer=layer, size=size, steps=steps,
+                          atlas_filters=atlas_filters, seed=seed)
