@@ -132,7 +132,10 @@ def dead_channels(maps, tol: float = 0.0) -> np.ndarray:
     a = np.asarray(maps)
     if a.ndim < 2:
         raise ValueError(f"feature maps need a channel axis; got shape {a.shape}")
-    return np.all(np.abs(a) <= tol, axis=tuple(range(a.ndim - 1)))
+    flat = a.reshape(-1, a.shape[-1])
+    if flat.shape[0] == 0:
+        return np.ones(a.shape[-1], bool)
+    return (flat.max(axis=0) <= tol) & (flat.min(axis=0) >= -tol)  # two reductions, no temporaries
 
 
 def count_dead(maps, tol: float = 0.0) -> int:
@@ -189,17 +192,18 @@ def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | No
         >>> normalize(np.arange(8.0).reshape(2, 2, 2), "layer")[..., 0].tolist()
         [[0, 73], [146, 219]]
     """
-    a = _check_maps(maps).astype(np.float64)
+    a = np.array(_check_maps(maps), dtype=np.float32)  # a private float32 copy, modified in place
     if mode not in NORMALIZATIONS:
         raise ValueError(f"unknown normalisation {mode!r}; choose one of {', '.join(NORMALIZATIONS)}")
     dead = dead_channels(a)
     if mode == "channel":
-        mean = a.mean(axis=(0, 1))
-        std = a.std(axis=(0, 1))
+        mean = a.mean(axis=(0, 1), dtype=np.float64)
+        std = a.std(axis=(0, 1), dtype=np.float64)
         flat = std <= 1e-7 * np.maximum(1.0, np.abs(mean))  # constant (incl. dead): nothing to show
-        safe = np.where(flat, 1.0, std)
-        out = (a - mean) / safe * 64.0 + 128.0
-        out[..., flat] = 0.0
+        scale = np.where(flat, 0.0, 64.0 / np.where(flat, 1.0, std))
+        offset = np.where(flat, 0.0, 128.0 - mean * scale)
+        a *= scale.astype(np.float32)
+        a += offset.astype(np.float32)
     else:
         if mode == "global":
             if value_range is None:
@@ -211,9 +215,43 @@ def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | No
         else:
             lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
         span = hi - lo
-        out = (a - lo) * (255.0 / span) if span > 0 else np.zeros_like(a)
-    out[..., dead] = 0.0
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        if span > 0:
+            a -= np.float32(lo)
+            a *= np.float32(255.0 / span)
+        else:
+            a[...] = 0.0
+    a[..., dead] = 0.0
+    np.clip(a, 0, 255, out=a)
+    np.rint(a, out=a)
+    return a.astype(np.uint8)
+
+
+def shrink_maps(maps, size: tuple[int, int]) -> np.ndarray:
+    """Resize every channel of ``(h, w, c)`` maps to ``size=(height, width)``: area averaging
+    when shrinking (fine detail is averaged, not aliased), nearest pixel when enlarging. Used to
+    draw a mosaic at its size on screen. uint8 and float32 keep their dtype.
+
+    Example:
+        >>> shrink_maps(np.arange(16.0).reshape(4, 4, 1), (2, 2))[..., 0].tolist()
+        [[2.5, 4.5], [10.5, 12.5]]
+    """
+    import cv2
+
+    a = _check_maps(maps)
+    if a.dtype not in (np.uint8, np.float32):
+        a = a.astype(np.float32)
+    th, tw = int(size[0]), int(size[1])
+    if th < 1 or tw < 1:
+        raise ValueError(f"size must be positive, got {size}")
+    h, w, c = a.shape
+    if (th, tw) == (h, w):
+        return a
+    interp = cv2.INTER_AREA if th * tw < h * w else cv2.INTER_NEAREST
+    out = np.empty((th, tw, c), a.dtype)
+    for i in range(0, c, 4):  # OpenCV's fast paths take up to 4 channels at a time
+        part = cv2.resize(np.ascontiguousarray(a[..., i:i + 4]), (tw, th), interpolation=interp)
+        out[..., i:i + 4] = part.reshape(th, tw, -1)
+    return out
 
 
 def mosaic_grid(channels: int, ncols: int | None = None) -> tuple[int, int]:

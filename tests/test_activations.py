@@ -1,4 +1,5 @@
 """Tests of issue 3: helpers.activations, its pure maths, the explorer widget and notebook 1."""
+import datetime
 import warnings
 from pathlib import Path
 
@@ -232,3 +233,85 @@ def test_activations_sequential_model_matches_layer_by_layer():
         x = np.asarray(layer(x))
         assert np.abs(acts[layer.name] - x[0]).max() <= 1e-5
     assert resolve_layers(model, None) == tuple(default_layers(model))
+
+
+# --------------------------------------------------------------------------- display + widget
+def test_shrink_maps_is_area_averaging():
+    from helpers.activations import shrink_maps
+
+    x = np.random.default_rng(5).random((12, 8, 9)).astype(np.float32)
+    np.testing.assert_allclose(shrink_maps(x, (3, 2)), x.reshape(3, 4, 2, 4, 9).mean(axis=(1, 3)), atol=1e-6)
+    u = (x * 255).astype(np.uint8)
+    assert shrink_maps(u, (6, 4)).dtype == np.uint8
+    assert shrink_maps(x, (12, 8)) is x
+
+
+def test_plots_run_and_mark_dead_channels(default_model, cat_224):
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import mosaic_rgb, plot_sparsity, show_layers_overview, show_mosaic
+
+    maps = np.random.default_rng(6).random((10, 10, 5)).astype(np.float32)
+    maps[..., 3] = 0.0
+    rgb, dead = mosaic_rgb(maps, "channel")
+    assert rgb.dtype == np.uint8 and rgb.shape == (10, 54, 3)  # 5 tiles in one row, 1-px white gaps
+    assert dead.tolist() == [False, False, False, True, False]
+    y, x = tile_origin(3, maps.shape)
+    assert np.all(rgb[y:y + 10, x:x + 10] == 225)  # the dead tile is light grey, not a colour of the map
+    assert np.all(rgb[:, 10] == 255)  # the gap column is white
+    acts = helpers.activations(default_model, cat_224, ["stem_activation", "block2a_expand_activation", "top_conv"])
+    figs = [show_mosaic(acts["stem_activation"], "layer", channel=3, title="stem"),
+            show_layers_overview(acts),
+            plot_sparsity(helpers.sparsity_by_layer(acts), {k: helpers.dead_channels(v).mean() for k, v in acts.items()})]
+    assert all(len(f.axes) >= 1 for f in figs)
+    for f in figs:
+        plt.close(f)
+
+
+def test_explorer_wiring_redraws_without_recomputing(default_model):
+    from helpers.widgets import activation_explorer
+
+    ex = activation_explorer(default_model, layer="block2a_expand_activation")
+    assert ex.forward_count == 1 and len(ex.render_log) == 1
+    assert ex.channel.max == 95 and ex.view.value[:4] == b"\x89PNG"
+    assert any("block2a_expand_activation" in label and "112x112x96" in label for label, _ in ex.layer.options)
+    first_png = ex.view.value
+    ex.channel.value = 7
+    key, layer, channel, mode = ex.render_log[-1]
+    assert (layer, channel, mode) == ("block2a_expand_activation", 7, "channel")
+    assert ex.view.value != first_png and ex.forward_count == 1
+    ex.channel.value = 40
+    n = len(ex.render_log)
+    ex.layer.value = "stem_conv"  # 32 channels: the slider's max follows, the value is clamped
+    assert ex.channel.max == 31 and ex.channel.value == 31
+    assert len(ex.render_log) == n + 1 and ex.render_log[-1][1:] == ("stem_conv", 31, "channel")
+    ex.norm.value = "global"
+    assert ex.render_log[-1][1:] == ("stem_conv", 31, "global")
+    ex.layer.value = "top_activation"
+    assert ex.channel.max == 1279 and ex.render_log[-1][1] == "top_activation"
+    assert ex.forward_count == 1  # no control above recomputed the forward pass
+    ex.picker.dropdown.value = "coffee"
+    assert ex.forward_count == 2 and ex.render_log[-1][0] != key
+    ex.picker.dropdown.value = "chelsea"  # cached: no new forward pass
+    assert ex.forward_count == 2 and ex.render_log[-1][0] == key
+    assert "dead" in ex.info.value and ex.status.value == ""
+
+
+def test_explorer_shows_errors_and_stays_usable(default_model):
+    from helpers.widgets import activation_explorer
+
+    ex = activation_explorer(default_model, layers=["stem_conv", "block1a_dwconv"])
+    assert [v for _, v in ex.layer.options] == ["stem_conv", "block1a_dwconv"]
+    assert ex.render(channel=999) is None
+    assert "out of range" in ex.status.value
+    n = len(ex.render_log)
+    ex.picker.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 5, "content": b"hello",
+                               "last_modified": datetime.datetime(2024, 1, 1)},)
+    assert "not an image" in ex.picker.status.value
+    assert ex.forward_count == 1
+    ex.channel.value = 3  # still alive
+    assert len(ex.render_log) == n + 1 and ex.status.value == ""
+    with pytest.raises(KeyError, match="stem_conv"):
+        activation_explorer(default_model, layer="stem_cnv")
+    with pytest.raises(ValueError, match="not a grid of feature maps"):
+        activation_explorer(default_model, layers=["stem_conv", "predictions"])

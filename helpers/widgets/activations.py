@@ -1,0 +1,258 @@
+"""The intermediate-activations explorer: pick an image, a layer and a channel; see every
+feature map of the layer as one mosaic and the chosen channel large, with a colour bar.
+
+The forward pass runs once per image (all the explorer's layers together, via
+:func:`helpers.activations`) and is cached; moving the channel slider, changing the layer or
+the normalisation only redraws. The picture is one persistent Matplotlib figure rendered to a
+PNG in an ``ipywidgets.Image``, so a redraw costs tens of milliseconds, not seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+import cv2
+import ipywidgets as W
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ..activations import (NORMALIZATIONS, activations, mosaic_grid, resolve_layers, sparsity, tile_origin,
+                           value_range)
+from ..features import layer_names
+from ..images import load_image
+from ..plotting import mosaic_rgb
+from ._common import ImagePicker, guarded
+
+_CACHE_IMAGES = 2  # activations of every layer of one image: ~50 MB for EfficientNet-Lite0
+
+
+def _image_key(image: np.ndarray) -> str:
+    return f"{image.shape}:{hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=12).hexdigest()}"
+
+
+class ActivationExplorer(W.VBox):
+    """The widget returned by :func:`activation_explorer`.
+
+    Controls: ``picker`` (an :class:`ImagePicker`), ``layer`` (Dropdown; labels show each
+    layer's output shape), ``channel`` (IntSlider; its max follows the layer), ``norm``
+    (ToggleButtons: channel / layer / global). Output: ``view`` (the rendered PNG), ``info``,
+    and ``status`` (error messages; the widget stays usable).
+
+    For tests: ``forward_count`` counts forward passes, ``render_log`` lists the
+    ``(image_key, layer, channel, mode)`` of each completed redraw, ``render(...)`` redraws.
+    """
+
+    def __init__(self, model, image="chelsea", layers=None, layer: str | None = None, channel: int = 0,
+                 normalization: str = "channel", cmap: str = "viridis", dpi: int = 72):
+        self.model = model
+        self.cmap = cmap
+        self.dpi = dpi
+        names = resolve_layers(model, layer_names(model) if layers is None else layers)
+        shapes = dict(layer_names(model, kinds="all", with_shapes=True))
+        self.shapes = {n: tuple(int(s) for s in shapes[n]) for n in names}
+        if layer is None:
+            layer = names[0]
+        if layer not in self.shapes:
+            resolve_layers(model, [layer])  # KeyError / ValueError with a helpful message
+            raise ValueError(f"layer {layer!r} is not among the explorer's layers; pass it in layers=[...]")
+        if normalization not in NORMALIZATIONS:
+            raise ValueError(f"unknown normalisation {normalization!r}; choose one of {', '.join(NORMALIZATIONS)}")
+        self.layers = names
+        self.forward_count = 0
+        self.render_log: list[tuple] = []
+        self._cache: OrderedDict = OrderedDict()
+        self._suspend = False
+        self._drawn = None
+        self._background = None
+        self._dynamic = ()
+        self._tile = (1, 1)
+
+        self.picker = ImagePicker(default=image if isinstance(image, str) else "chelsea", size=model)
+        self._image = self.picker.image if isinstance(image, str) else load_image(image, size=model)
+        self.layer = W.Dropdown(options=[(f"{n}  ({'x'.join(map(str, self.shapes[n]))})", n) for n in names],
+                                value=layer, description="layer", layout=W.Layout(width="420px"))
+        c = self.shapes[layer][-1]
+        self.channel = W.IntSlider(value=min(max(int(channel), 0), c - 1), min=0, max=c - 1, description="channel",
+                                   continuous_update=False, layout=W.Layout(width="420px"))
+        self.norm = W.ToggleButtons(options=list(NORMALIZATIONS), value=normalization, description="normalise",
+                                    tooltips=["each channel on its own (textbook: standardise x64 +128)",
+                                              "one scale for the whole layer", "one scale for all layers"],
+                                    style={"button_width": "80px"})
+        self.view = W.Image(format="png", layout=W.Layout(width="100%"))
+        self.info = W.HTML()
+        self.status = W.HTML()
+        self._errors = W.Output()
+
+        self._figure = Figure(figsize=(11.0, 3.9), dpi=dpi)
+        FigureCanvasAgg(self._figure)
+        self._ax_mosaic = self._figure.add_axes((0.045, 0.07, 0.55, 0.84))
+        self._ax_channel = self._figure.add_axes((0.64, 0.07, 0.29, 0.84))
+        self._cax = self._figure.add_axes((0.945, 0.12, 0.012, 0.74))
+
+        self.render = guarded(self._errors, self.status)(self._render)
+        self.picker.observe_image(self._on_image)
+        self.layer.observe(self._on_layer, names="value")
+        self.channel.observe(self._on_control, names="value")
+        self.norm.observe(self._on_control, names="value")
+        super().__init__([self.picker, W.HBox([self.layer, self.norm]), self.channel, self.status, self.info,
+                          self.view, self._errors])
+        self.render()
+
+    # -- data ---------------------------------------------------------------------------
+    def _activations_for(self, image: np.ndarray):
+        key = _image_key(image)
+        if key not in self._cache:
+            acts = activations(self.model, image, self.layers)
+            self.forward_count += 1
+            self._cache[key] = (acts, value_range(acts))
+            while len(self._cache) > _CACHE_IMAGES:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        return key, self._cache[key]
+
+    # -- callbacks ----------------------------------------------------------------------
+    def _on_image(self, image):
+        self._image = image
+        self.render()
+
+    def _on_layer(self, change):
+        c = self.shapes[change["new"]][-1]
+        self._suspend = True
+        try:
+            if self.channel.value > c - 1:
+                self.channel.value = c - 1
+            self.channel.max = c - 1
+        finally:
+            self._suspend = False
+        self.render()
+
+    def _on_control(self, change):
+        if not self._suspend:
+            self.render()
+
+    # -- drawing ------------------------------------------------------------------------
+    def _render(self, layer: str | None = None, channel: int | None = None, mode: str | None = None):
+        layer = self.layer.value if layer is None else layer
+        channel = self.channel.value if channel is None else int(channel)
+        mode = self.norm.value if mode is None else mode
+        key, (acts, vrange) = self._activations_for(self._image)
+        maps = acts[layer]
+        h, w, c = maps.shape
+        if not 0 <= channel < c:
+            raise IndexError(f"channel {channel} is out of range: {layer} has {c} channels (0..{c - 1})")
+        full = self._drawn != (layer, mode)  # a new layer or mode: redraw everything (ticks, titles)
+        if full:
+            self._tile = self._tile_size(maps.shape)
+        rgb, dead = mosaic_rgb(maps, mode, value_range=vrange, cmap=self.cmap, tile=self._tile)
+        rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])  # RGBA: Matplotlib copies it as is
+        th, tw = self._tile
+        if full:
+            self._build_artists(maps, rgba)
+            self._ax_mosaic.set_title(f"{layer}: all {c} channels ({h}x{w}), '{mode}' normalisation", fontsize=9)
+        else:  # same layer and mode: only update the pixels (cheap)
+            self._mosaic_im.set_data(rgba)
+        y, x = tile_origin(channel, (th, tw, c))
+        self._rect.set_xy((x - 1, y - 1))
+        img = maps[..., channel]
+        lo, hi = float(img.min()), float(img.max())
+        self._channel_im.set_data(img)
+        self._channel_im.set_clim(lo, hi if hi > lo else lo + 1.0)
+        self._ax_channel.set_title(f"channel {channel}" + (" (dead: all zero)" if dead[channel] else ""),
+                                   fontsize=9)
+        self.view.value = self._png(full)
+        self._drawn = (layer, mode)
+        n_dead = int(dead.sum())
+        self.info.value = (f"<b>{layer}</b> {h}x{w}x{c} &nbsp;|&nbsp; {n_dead} of {c} channels dead "
+                           f"(all zero, shown grey) &nbsp;|&nbsp; {sparsity(maps):.0%} of the activations are zero "
+                           f"&nbsp;|&nbsp; channel {channel}: min {lo:.3g}, max {hi:.3g}")
+        self.render_log.append((key, layer, channel, mode))
+        return self.view.value
+
+    def _tile_size(self, shape) -> tuple[int, int]:
+        """Each channel's size in the mosaic: its real size, or smaller so the mosaic fits its
+        place on screen (drawing ~1M pixels only to have Matplotlib shrink them costs ~50 ms)."""
+        h, w, c = shape
+        rows, cols = mosaic_grid(c)
+        box = self._ax_mosaic.get_window_extent()
+        scale = min(box.width / (cols * (w + 1)), box.height / (rows * (h + 1)))
+        if scale >= 0.8:
+            return h, w
+        return max(1, int((h + 1) * scale) - 1), max(1, int((w + 1) * scale) - 1)
+
+    def _build_artists(self, maps, rgba):
+        for ax in (self._ax_mosaic, self._ax_channel, self._cax):
+            ax.clear()
+        h, w, c = maps.shape
+        th, tw = self._tile
+        self._mosaic_im = self._ax_mosaic.imshow(rgba, interpolation="nearest")
+        _label_mosaic_axes(self._ax_mosaic, (th, tw, c))
+        self._rect = Rectangle((-1, -1), tw + 1, th + 1, fill=False, edgecolor="red", linewidth=1.5)
+        self._ax_mosaic.add_patch(self._rect)
+        self._channel_im = self._ax_channel.imshow(maps[..., 0], cmap=self.cmap,
+                                                   interpolation="nearest" if h < 64 else "antialiased")
+        self._ax_channel.set_xticks([])
+        self._ax_channel.set_yticks([])
+        self._figure.colorbar(self._channel_im, cax=self._cax)
+        self._cax.tick_params(labelsize=8)
+        # What changes when only the channel (or image) changes is drawn on top of a saved
+        # background ("blitting"): re-rendering every tick label costs more than everything else.
+        self._dynamic = (self._mosaic_im, self._rect, self._channel_im, self._ax_channel.title, self._cax)
+        for artist in self._dynamic:
+            artist.set_animated(True)
+
+    def _png(self, full: bool = True) -> bytes:
+        canvas = self._figure.canvas
+        if full or self._background is None:
+            canvas.draw()  # everything but the dynamic artists
+            self._background = canvas.copy_from_bbox(self._figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for artist in self._dynamic:
+            artist.draw(renderer)
+        rgba = np.asarray(canvas.buffer_rgba())
+        ok, data = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
+            raise RuntimeError("could not encode the picture as PNG")
+        return data.tobytes()
+
+
+def _label_mosaic_axes(ax, shape, ncols=None):
+    """Tick labels that give channel numbers: row start on the y-axis, offset on the x-axis."""
+    h, w, c = shape
+    rows, cols = mosaic_grid(c, ncols)
+    step = 1 if cols <= 16 else 4 if cols <= 32 else 8
+    ax.set_xticks([k * (w + 1) + w / 2 for k in range(0, cols, step)], [f"+{k}" for k in range(0, cols, step)],
+                  fontsize=7)
+    rstep = max(1, rows // 16)
+    ax.set_yticks([r * (h + 1) + h / 2 for r in range(0, rows, rstep)],
+                  [str(r * cols) for r in range(0, rows, rstep)], fontsize=7)
+    ax.tick_params(length=0, pad=1)
+    for side in ax.spines.values():
+        side.set_visible(False)
+
+
+def activation_explorer(model, image="chelsea", layers=None, *, layer: str | None = None, channel: int = 0,
+                        normalization: str = "channel", cmap: str = "viridis") -> ActivationExplorer:
+    """An interactive explorer of a model's feature maps (ipywidgets): image picker (bundled
+    photos or your own upload), layer dropdown (with output shapes), channel slider,
+    normalisation toggle (channel / layer / global). The forward pass runs once per image;
+    moving a control only redraws.
+
+    Args:
+        model: a Keras model from ``helpers.load_model()`` (or any functional/Sequential model).
+        image: a bundled photo name or an RGB array.
+        layers: the layers to offer; default every conv, pooling and activation layer with a
+            spatial output (``helpers.layer_names(model)``).
+        layer, channel, normalization: the initial choice.
+
+    Example:
+        >>> explorer = activation_explorer(helpers.load_model(), layer="block2a_expand_activation")
+        >>> explorer.channel.value = 5          # redraws; the forward pass is not repeated
+        >>> explorer            # in a notebook: displays the widget
+    """
+    return ActivationExplorer(model, image=image, layers=layers, layer=layer, channel=channel,
+                              normalization=normalization, cmap=cmap)
