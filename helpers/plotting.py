@@ -236,12 +236,16 @@ def show_layers_overview(acts: dict, layers=None, *, n_channels: int = 8, max_la
                          mode: str = "channel", cmap="viridis", size: float = 1.15):
     """"All layers at a glance": the first ``n_channels`` channels of each layer, one row per
     layer, deeper layers further down (spatial size shrinks, channel count grows; both are in the
-    row label). Without ``layers``, ``max_layers`` evenly spaced layers of ``acts`` are shown.
-    Returns the figure."""
+    row label). Of ``layers`` (default: all of ``acts``), at most ``max_layers`` evenly spaced
+    ones are shown, the first and the last included. Returns the figure.
+
+    Example:
+        >>> fig = show_layers_overview(helpers.activations(model, image), n_channels=8)
+    """
     from .activations import mosaic, normalize
 
     names = list(acts) if layers is None else list(layers)
-    if layers is None and len(names) > max_layers:
+    if len(names) > max_layers:
         names = [names[int(round(i))] for i in np.linspace(0, len(names) - 1, max_layers)]
     missing = [n for n in names if n not in acts]
     if missing:
