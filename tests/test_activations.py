@@ -172,6 +172,11 @@ def test_activations_uses_one_cached_compiled_pass(default_model, cat_224):
     helpers.activations(default_model, cat_224[::-1], list(names))
     assert _EXTRACTORS[default_model][names] is fn
     assert fn.experimental_get_tracing_count() == 1  # compiled once, not retraced per call
+    # results of separate calls are independent arrays (the zero-copy hand-over shares nothing)
+    first = helpers.activations(default_model, cat_224, list(names))
+    first["stem_conv"][:] = 0.0
+    again = helpers.activations(default_model, cat_224, (n for n in names))  # any iterable of names
+    assert np.abs(again["stem_conv"]).max() > 0 and list(again) == list(names)
 
 
 def test_activations_bad_input(default_model, cat_224):
