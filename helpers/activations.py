@@ -49,6 +49,10 @@ def resolve_layers(model, layers=None) -> tuple[str, ...]:
     Raises:
         KeyError: an unknown layer name (the message lists close matches).
         ValueError: a layer without a spatial output (Dense, global pooling, ...), or no layers.
+
+    Example:
+        >>> resolve_layers(helpers.load_model(), ["top_conv", "stem_conv"])
+        ('stem_conv', 'top_conv')
     """
     key = None if layers is None else ((layers,) if isinstance(layers, str) else tuple(layers))
     cache = _RESOLVED.setdefault(model, {})
@@ -185,7 +189,12 @@ def sparsity(maps, tol: float = 0.0) -> float:
 
 
 def sparsity_by_layer(acts: dict, tol: float = 0.0) -> dict[str, float]:
-    """:func:`sparsity` of each layer of an :func:`activations` dict, in the same order."""
+    """:func:`sparsity` of each layer of an :func:`activations` dict, in the same order.
+
+    Example:
+        >>> sparsity_by_layer({"a": np.zeros((2, 2, 1)), "b": np.ones((2, 2, 1))})
+        {'a': 1.0, 'b': 0.0}
+    """
     return {name: sparsity(a, tol) for name, a in acts.items()}
 
 

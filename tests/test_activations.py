@@ -163,7 +163,6 @@ def test_activations_forward_order_dedup_and_batch(default_model, cat_224):
 
 
 def test_activations_uses_one_cached_compiled_pass(default_model, cat_224):
-    from helpers import activations as _  # noqa: F401  (the function)
     from helpers.activations import _EXTRACTORS
 
     names = ("stem_conv", "block1a_dwconv")
@@ -265,11 +264,16 @@ def test_plots_run_and_mark_dead_channels(default_model, cat_224):
     assert np.all(rgb[y:y + 10, x:x + 10] == 225)  # the dead tile is light grey, not a colour of the map
     assert np.all(rgb[:, 10] == 255)  # the gap column is white
     acts = helpers.activations(default_model, cat_224, ["stem_activation", "block2a_expand_activation", "top_conv"])
-    figs = [show_mosaic(acts["stem_activation"], "layer", channel=3, title="stem"),
-            show_layers_overview(acts),
-            plot_sparsity(helpers.sparsity_by_layer(acts), {k: helpers.dead_channels(v).mean() for k, v in acts.items()})]
-    assert all(len(f.axes) >= 1 for f in figs)
-    for f in figs:
+    fig1 = show_mosaic(acts["stem_activation"], "layer", channel=3, title="stem")
+    assert len(fig1.axes) == 3  # mosaic, the chosen channel, its colour bar
+    assert np.array_equal(fig1.axes[1].images[0].get_array(), acts["stem_activation"][..., 3])
+    fig2 = show_layers_overview(acts)
+    labels = [ax.get_ylabel() for ax in fig2.axes]
+    assert labels == ["stem_activation\n112x112x32", "block2a_expand_activation\n112x112x96", "top_conv\n7x7x1280"]
+    sp = helpers.sparsity_by_layer(acts)
+    fig3 = plot_sparsity(sp, {k: helpers.dead_channels(v).mean() for k, v in acts.items()})
+    np.testing.assert_allclose(fig3.axes[0].lines[0].get_ydata(), list(sp.values()))
+    for f in (fig1, fig2, fig3):
         plt.close(f)
 
 
@@ -320,6 +324,10 @@ def test_explorer_shows_errors_and_stays_usable(default_model):
         activation_explorer(default_model, layer="stem_cnv")
     with pytest.raises(ValueError, match="not a grid of feature maps"):
         activation_explorer(default_model, layers=["stem_conv", "predictions"])
+    own = activation_explorer(default_model, image=np.zeros((50, 80, 3), np.uint8), layers=["stem_conv"])
+    assert own.render_log[-1][1:] == ("stem_conv", 0, "channel") and own.channel.max == 31
+    assert "(224, 224, 3)" in own.render_log[-1][0]  # resized to the model's input
+    assert "dead" in own.info.value  # a black image: no NaN, dead channels counted
 
 
 # --------------------------------------------------------------------------- notebook

@@ -72,6 +72,8 @@ class ActivationExplorer(W.VBox):
 
         self.picker = ImagePicker(default=image if isinstance(image, str) else "chelsea", size=model)
         self._image = self.picker.image if isinstance(image, str) else load_image(image, size=model)
+        if not isinstance(image, str):
+            self.picker.status.value = "<i>showing the image you passed; pick a photo or upload one to change it</i>"
         self.layer = W.Dropdown(options=[(f"{n}  ({'x'.join(map(str, self.shapes[n]))})", n) for n in names],
                                 value=layer, description="layer", layout=W.Layout(width="420px"))
         c = self.shapes[layer][-1]
