@@ -93,8 +93,9 @@ def show_patterns(patterns, labels=None, *, ncols: int = 8, size: float = 1.1, t
     n = len(patterns)
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.5 if title else 0.1)),
-                             squeeze=False)
+    label_h = 0.18 if labels is not None else 0.0
+    height = (size + label_h) * nrows + (0.5 if title else 0.1)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False)
     flagged = set(flagged)
     for ax in axes.flat:
         ax.axis("off")
@@ -107,7 +108,8 @@ def show_patterns(patterns, labels=None, *, ncols: int = 8, size: float = 1.1, t
                          color="#b00020" if bad else "black")
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout(pad=0.3)
+    top = 1 - 0.12 * (1 + str(title).count("\n")) / height if title else 1
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, top))
     return fig
 
 
