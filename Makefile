@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup notebooks test benchmark lab strip
+.PHONY: setup notebooks test benchmark lab strip app
 
 setup:            ## create .venv and install everything (runtime + tests)
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,9 @@ lab:              ## open the notebooks interactively
 
 strip:            ## remove outputs from the notebooks before committing
 	$(BIN)/nbstripout notebooks/*.ipynb
+
+APP  ?= gradcam
+PORT ?= 8866
+app:              ## classroom mode: serve one explorer as a no-code app (APP=activations|filters|gradcam)
+	JUPYTER_PATH=$(CURDIR)/share/jupyter $(BIN)/voila notebooks/apps/$(APP)_app.ipynb \
+	    --template=convnet --Voila.ip=127.0.0.1 --port=$(PORT) --token
