@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 import weakref
@@ -324,7 +325,7 @@ def _ascent_fn(model, target: str, size: int, method: str):
     key = (target, size, method)
     if key in cache:
         return cache[key]
-    fm = feature_model(model, [target], input_shape=(size, size, 3))
+    fm = _truncated_model(model, target, (size, size, 3))
     h, w = (int(d) for d in fm.outputs[0].shape[1:3])
     border = border_crop(h, w)
 
@@ -336,7 +337,8 @@ def _ascent_fn(model, target: str, size: int, method: str):
     int_spec, float_spec = tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32)
 
     if method == "classic":
-        @tf.function(input_signature=[image_spec, int_spec, int_spec, float_spec])
+        signature = [image_spec, int_spec, int_spec, float_spec]
+
         def ascend(image, f, steps, step):
             start = tf.constant(0.0)
             first_norm = tf.constant(0.0)
@@ -358,7 +360,8 @@ def _ascent_fn(model, target: str, size: int, method: str):
         scale = tf.constant(fourier_scale(size, size))
         param_spec = tf.TensorSpec((2, 3, size, size // 2 + 1), tf.float32)
 
-        @tf.function(input_signature=[param_spec, int_spec, tf.TensorSpec((None, 4), tf.float32), float_spec])
+        signature = [param_spec, int_spec, tf.TensorSpec((None, 4), tf.float32), float_spec]
+
         def ascend(params, f, transforms, lr):
             b1, b2, eps = 0.9, 0.999, 1e-8
             m = tf.zeros_like(params)
@@ -381,8 +384,34 @@ def _ascent_fn(model, target: str, size: int, method: str):
             image = params_to_image(params, scale)
             return image, start, objective(image, f), first_norm, last_norm
 
-    cache[key] = ascend
-    return ascend
+    cache[key] = _compile(ascend, signature)
+    return cache[key]
+
+
+_SUBMODELS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
+
+
+def _truncated_model(model, layer: str, shape):
+    """``feature_model(model, [layer], input_shape=shape)``; if re-tracing the *whole* model at
+    that size fails (a Flatten + Dense head fixes the size, e.g. VGG16 with its top), re-trace
+    the model cut at ``layer`` instead."""
+    try:
+        return feature_model(model, [layer], input_shape=tuple(shape))
+    except ValueError as err:
+        ref = find_layer(model, layer)
+        if ref.parents or not getattr(model, "inputs", None):
+            raise ValueError(f"cannot run {model.name!r} up to {layer!r} at input size {tuple(shape)}: {err}") from err
+        subs = _SUBMODELS.setdefault(model, {})
+        if layer not in subs:
+            subs[layer] = keras.Model(model.inputs, ref.layer.output, name=f"{model.name}_to_{layer}")
+        return feature_model(subs[layer], [layer], input_shape=tuple(shape))
+
+
+def _compile(fn, signature):
+    """``tf.function`` with a fixed signature. Wrapped in a ``functools.partial`` so TensorFlow counts
+    each (layer, size) function on its own: closures share one code object, and TF would otherwise
+    warn about "retracing" when several layers are each compiled once."""
+    return tf.function(functools.partial(fn), input_signature=signature)
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -554,8 +583,7 @@ def filter_activations(model: keras.Model, layer: str, images, *, border: int | 
         x = x[None]
     if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] < MIN_SIZE or x.shape[2] < MIN_SIZE:
         raise ValueError(f"images must be RGB (n, h, w, 3) with h, w >= {MIN_SIZE}, got shape {np.shape(images)}")
-    fm = feature_model(model, [layer], input_shape=x.shape[1:])
-    fn = _forward(model, layer, x.shape[1:], fm)
+    fn = _forward(model, layer, x.shape[1:], _truncated_model(model, layer, x.shape[1:]))
     out = fn(tf.constant(x)).numpy()
     b = border_crop(*out.shape[1:3]) if border is None else int(border)
     if b:
@@ -575,7 +603,7 @@ def _forward(model, layer, shape, fm):
         def run(x):
             out = fm(x, training=False)
             return out[0] if isinstance(out, (list, tuple)) else out
-        cache[key] = tf.function(run, input_signature=[spec])
+        cache[key] = _compile(run, [spec])
     return cache[key]
 
 

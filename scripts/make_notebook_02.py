@@ -47,10 +47,12 @@ code("""
 MODEL_NAME = "efficientnet_lite0"   # offline. Online alternative (Keras downloads the weights once):
                                     #   MODEL_NAME = "vgg16"; LAYERS = {"early": "block1_conv1", "middle":
                                     #   "block3_conv1", "deep": "block4_conv1"} (the textbook grids use
-                                    #   block1_conv1 .. block4_conv1); CORE_LAYER = "block3_conv1"; RELU_LAYER = None
+                                    #   block1_conv1 .. block4_conv1); CORE_LAYER = "block3_conv1"; RELU_LAYER = None;
+                                    #   EXERCISE_LAYER = "block4_conv1"
 LAYERS = {"early": "block2a_expand_conv", "middle": "block4b_expand_conv", "deep": "block6b_expand_conv"}
 CORE_LAYER, CORE_FILTER = "block4b_expand_conv", 12   # the filter we dissect by hand
 RELU_LAYER = "block5a_expand_activation"    # a ReLU6 layer for the saturation demo (None to skip)
+EXERCISE_LAYER = "block5b_add"              # exercise 1: a middle layer (block 10 of 16, 112 filters)
 SIZE = 128        # pattern side in pixels. Bigger: SIZE = 192 (the textbook uses 180-200), ~2.3x slower
 STEPS = 30        # ascent steps (the textbook's 30)
 N_ATLAS = 24      # filters per atlas. The full grid: N_ATLAS = 64 (~1 min per layer on 2 CPU cores)
@@ -248,13 +250,13 @@ explorer
 md("""
 ## 6 · Exercises (each cell checks itself)
 
-**Exercise 1 — make a filter fire.** Maximise one filter of the middle layer `block5b_add` and verify that
+**Exercise 1 — make a filter fire.** Maximise one filter of the middle layer `EXERCISE_LAYER` and verify that
 its mean activation on your (uint8) pattern is at least **10×** what the start image gives. Try other
 filters. Which ones fail, and why might a filter that already fires on gray noise not reach 10×?
 """)
 
 code("""
-LAYER_1, FILTER_1 = "block5b_add", 3            # <- try other filters (0..111) or layers
+LAYER_1, FILTER_1 = EXERCISE_LAYER, 3           # <- try other filters (block5b_add: 0..111) or layers
 pattern = helpers.filter_patterns(model, LAYER_1, FILTER_1, size=SIZE, steps=STEPS, seed=SEED)
 before = filters.filter_activations(model, LAYER_1, filters.start_image(SIZE, SEED))[0, FILTER_1]
 after = filters.filter_activations(model, LAYER_1, pattern)[0, FILTER_1]

@@ -265,6 +265,19 @@ def test_first_layer_kernels_are_the_raw_weights(model):
         helpers.first_layer_kernels(model, "block2a_expand_conv")
 
 
+def test_vgg16_with_its_top_at_another_size_and_fused_relu_reported():
+    """VGG16 (Flatten + Dense head, ReLU fused into the convolutions, BGR caffe input), random
+    weights so nothing is downloaded: patterns at 32 px, and a dead filter reported, not hidden."""
+    vgg = helpers.load_model("vgg16", weights=None)
+    result = helpers.visualize_filters(vgg, "block3_conv1", [0, 1, 2, 3], size=32, steps=3, progress=False)
+    assert result.patterns.shape == (4, 32, 32, 3) and result.target == "block3_conv1"
+    dead = result.final_activation == 0
+    assert set(result.undriven) == {f for f, d in zip(result.filters, dead) if d}
+    k = helpers.first_layer_kernels(vgg)
+    w = np.transpose(vgg.get_layer("block1_conv1").kernel.numpy(), (3, 0, 1, 2))[..., ::-1]   # BGR -> RGB
+    assert np.abs(k - (0.5 + 0.5 * w / np.abs(w).max(axis=(1, 2, 3), keepdims=True)) * 255).max() <= 0.51
+
+
 def test_filter_atlas_saves_png(model, tmp_path):
     path = tmp_path / "atlas.png"
     fig, result = helpers.filter_atlas(model, "block2a_expand_conv", n=6, size=32, steps=3, ncols=3, path=path)
