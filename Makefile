@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup notebooks test benchmark lab strip app
+.PHONY: setup notebooks test benchmark lab strip app gallery
 
 setup:            ## create .venv and install everything (runtime + tests)
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,6 @@ PORT ?= 8866
 app:              ## classroom mode: serve one explorer as a no-code app (APP=activations|filters|gradcam)
 	JUPYTER_PATH=$(CURDIR)/share/jupyter $(BIN)/voila notebooks/apps/$(APP)_app.ipynb \
 	    --template=convnet --Voila.ip=127.0.0.1 --port=$(PORT) --token
+
+gallery:          ## regenerate the README's pictures in docs/images/
+	$(BIN)/python scripts/make_gallery.py
