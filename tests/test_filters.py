@@ -336,3 +336,13 @@ def test_notebook_runs_headless():
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
                  for o in c.get("outputs", []))
     assert images >= 5
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.widgets import filters as widget_module
+    globs = dict(np=np, helpers=helpers, load_model=helpers.load_model)
+    for module in (F, widget_module):
+        result = doctest.testmod(module, extraglobs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
