@@ -170,12 +170,22 @@ class FeatureModel(Functional):
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def _trace(model: keras.Model, x, wanted: set[str], found: dict):
-    """Call ``model``'s layers on symbolic tensor ``x``; record outputs of ``wanted`` layers."""
+def _trace(model: keras.Model, x, wanted: set[str], found: dict, *, stop_early: bool = False):
+    """Call ``model``'s layers on symbolic tensor ``x``; record outputs of ``wanted`` layers.
+
+    With ``stop_early`` the layers after the last wanted one are not called at all (their input
+    is passed through unchanged), so a head that fixes the input size -- VGG16's Flatten + Dense
+    -- does not stop a feature model at another size.
+    """
+
+    def done():
+        return stop_early and wanted <= found.keys()
 
     def call(layer, *args, **kwargs):
+        if done():
+            return args[0]
         if isinstance(layer, keras.Model) and any(r.name in wanted for r in iter_layers(layer)):
-            out = _trace(layer, args[0], wanted, found)
+            out = _trace(layer, args[0], wanted, found, stop_early=stop_early)
         else:
             out = layer(*args, **kwargs)
         if layer.name in wanted and layer.name not in found:
@@ -184,6 +194,8 @@ def _trace(model: keras.Model, x, wanted: set[str], found: dict):
 
     if isinstance(model, keras.Sequential):
         for layer in model.layers:
+            if done():
+                break
             if not isinstance(layer, keras.layers.InputLayer):
                 x = call(layer, x)
         return x
@@ -226,7 +238,7 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
     if key not in cache:
         inputs = keras.Input(shape, name="pixels")
         found: dict = {}
-        output = _trace(model, inputs, set(names), found)
+        output = _trace(model, inputs, set(names), found, stop_early=not with_logits)
         outputs = [found[n] for n in names]
         if with_logits:
             outputs.append(output)

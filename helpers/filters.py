@@ -388,23 +388,10 @@ def _ascent_fn(model, target: str, size: int, method: str):
     return cache[key]
 
 
-_SUBMODELS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
-
-
 def _truncated_model(model, layer: str, shape):
-    """``feature_model(model, [layer], input_shape=shape)``; if re-tracing the *whole* model at
-    that size fails (a Flatten + Dense head fixes the size, e.g. VGG16 with its top), re-trace
-    the model cut at ``layer`` instead."""
-    try:
-        return feature_model(model, [layer], input_shape=tuple(shape))
-    except ValueError as err:
-        ref = find_layer(model, layer)
-        if ref.parents or not getattr(model, "inputs", None):
-            raise ValueError(f"cannot run {model.name!r} up to {layer!r} at input size {tuple(shape)}: {err}") from err
-        subs = _SUBMODELS.setdefault(model, {})
-        if layer not in subs:
-            subs[layer] = keras.Model(model.inputs, ref.layer.output, name=f"{model.name}_to_{layer}")
-        return feature_model(subs[layer], [layer], input_shape=tuple(shape))
+    """The model cut after ``layer``, re-traced at input ``shape`` (the shared feature-model
+    mechanism stops before any later layer, so a size-fixing Flatten + Dense head is no obstacle)."""
+    return feature_model(model, [layer], input_shape=tuple(shape))
 
 
 def _compile(fn, signature):

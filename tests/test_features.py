@@ -106,3 +106,21 @@ def test_helpers_exports_have_docstrings_with_examples():
     for name in ("load_model", "load_image", "predict", "layer_names", "feature_model", "find_layer"):
         doc = getattr(helpers, name).__doc__
         assert doc and ">>>" in doc, name
+
+
+def test_other_input_size_with_a_size_fixing_head():
+    """VGG-style Flatten + Dense head: a feature model at another size stops before the head."""
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", name="c1")(inputs)
+    x = keras.layers.MaxPooling2D(name="p1")(x)
+    y = keras.layers.Dense(2)(keras.layers.Flatten()(x))  # needs exactly 16 * 16 * 4 inputs
+    model = keras.Model(inputs, y)
+    x64 = np.random.default_rng(3).uniform(0, 255, (1, 64, 64, 3)).astype(np.float32)
+    (p1,) = feature_model(model, ["p1"], input_shape=(64, 64, 3))(x64)
+    conv = model.get_layer("c1")(x64).numpy()
+    expected = conv.reshape(1, 32, 2, 32, 2, 4).max(axis=(2, 4))  # independent 2x2 max pooling
+    np.testing.assert_allclose(p1.numpy(), expected, atol=1e-5)
+    nested = keras.Sequential([model.layers[1], model.layers[2], keras.layers.Flatten(), keras.layers.Dense(2)])
+    nested.build((None, 32, 32, 3))
+    (p1n,) = feature_model(nested, ["p1"], input_shape=(64, 64, 3))(x64)
+    np.testing.assert_allclose(p1n.numpy(), expected, atol=1e-5)

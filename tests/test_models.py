@@ -144,7 +144,7 @@ def test_user_file_softmax_removed_preprocessing_and_names(tmp_path):
     x = np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
     loaded = helpers.load_model(path, preprocess="tf", class_names=["cat", "dog", "fox"])
     # independent logits: the saved model's penultimate features times the head weights
-    feats = keras.Model(model.inputs, model.layers[-2].output)(x / 127.5 - 1).numpy()
+    feats = keras.Model(model.input, model.layers[-2].output)(x / 127.5 - 1).numpy()
     w, b = model.get_layer("head").get_weights()
     np.testing.assert_allclose(helpers.logits(loaded, x), feats @ w + b, atol=1e-5)
     assert [name for _, name, _ in helpers.predict(loaded, x[0], top=3)] != []
@@ -166,7 +166,7 @@ def test_single_sigmoid_head_is_two_classes(tmp_path):
     model.save(path)
     loaded = helpers.load_model(path, class_names=["dog", "cat"])
     x = np.random.default_rng(2).uniform(0, 255, (32, 32, 3)).astype(np.float32)
-    feats = keras.Model(model.inputs, model.layers[-2].output)(x[None]).numpy()
+    feats = keras.Model(model.input, model.layers[-2].output)(x[None]).numpy()
     w, b = model.get_layer("head").get_weights()
     z = float((feats @ w + b)[0, 0])
     np.testing.assert_allclose(helpers.logits(loaded, x), [-z, z], atol=1e-5)
