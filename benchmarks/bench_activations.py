@@ -30,6 +30,8 @@ import tensorflow as tf  # noqa: E402
 import helpers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import notebook_wall_time  # noqa: E402
 NOTEBOOK = ROOT / "notebooks" / "01_intermediate_activations.ipynb"
 LAYER = "block2a_expand_activation"  # 112 x 112 x 96 on EfficientNet-Lite0
 
@@ -126,17 +128,7 @@ def bench_redraw(model, repeats) -> float:
 
 
 def bench_notebook() -> float:
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
-    elapsed = time.perf_counter() - start
-    print(f"notebook 01 top to bottom (nbclient, incl. kernel start): {elapsed:5.1f} s (target <= 90 s) "
-          f"{'OK' if elapsed <= 90 else 'MISSED'}")
-    return elapsed
+    return notebook_wall_time("01_intermediate_activations.ipynb", target_s=90)
 
 
 def main() -> int:

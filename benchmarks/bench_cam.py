@@ -27,6 +27,8 @@ import helpers  # noqa: E402
 from helpers import cam  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import notebook_wall_time  # noqa: E402
 CAT, ESPRESSO = 282, 967
 
 
@@ -150,16 +152,8 @@ def bench_repeated_calls(model, n=200):
           f"RSS {rss0:.0f} -> {rss_mb():.0f} MB ({rss_mb() - rss0:+.0f} MB), {1000 * dt / n:.1f} ms per call")
 
 
-def bench_notebook():
-    import nbclient
-    import nbformat
-
-    path = ROOT / "notebooks" / "03_gradcam_heatmaps.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    t = time.perf_counter()
-    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}}).execute()
-    print(f"notebook 03 headless       : {time.perf_counter() - t:.1f} s wall (target <= 90 s)")
+def bench_notebook() -> float:
+    return notebook_wall_time("03_gradcam_heatmaps.ipynb", target_s=90)
 
 
 def main(argv=None):

@@ -28,6 +28,8 @@ import helpers  # noqa: E402
 from helpers import filters  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import notebook_wall_time  # noqa: E402
 LAYER, SIZE, STEPS = "block4b_expand_conv", 128, 30
 
 
@@ -90,19 +92,8 @@ def bench_atlas(model):
     return atlas_s
 
 
-def bench_notebook():
-    import nbformat
-    from nbclient import NotebookClient
-
-    path = ROOT / "notebooks" / "02_filter_visualization.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    t = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    wall = time.perf_counter() - t
-    print(f"notebook 02 top to bottom (nbclient, incl. kernel start): {wall:.0f} s [target <= 120 s] "
-          f"{'OK' if wall <= 120 else 'MISSED'}")
-    return wall
+def bench_notebook() -> float:
+    return notebook_wall_time("02_filter_visualization.ipynb", target_s=120)
 
 
 def main(argv=None) -> int:

@@ -9,6 +9,7 @@ Each technique is a plain function of (model, image array) -> array:
 'tiger cat'
 """
 
+from . import _quiet_tf  # noqa: F401  (first: imports TensorFlow without its CUDA/oneDNN chatter)
 from .features import feature_model, find_layer, layer_names  # noqa: F401
 from .images import load_image, sample_images  # noqa: F401
 from .models import (  # noqa: F401

@@ -27,6 +27,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import weakref
 
 import cv2
@@ -276,16 +278,18 @@ class _Engine:
         self.fm = feature_model(model, [layer], with_logits=True)
         shape = tuple(self.fm.inputs[0].shape[1:])
         x_spec = tf.TensorSpec((None, *shape), tf.float32)
+        # functools.partial: each engine's functions count as their own for TensorFlow, which
+        # otherwise warns about "retracing" when several engines (layers, model copies) exist.
         i_spec = tf.TensorSpec((None,), tf.int32)
         a_shape = tuple(self.fm.outputs[0].shape[1:])
         self.input_hw = shape[:2]
-        self.grads = tf.function(self._grads, input_signature=[x_spec, i_spec])
-        self.features = tf.function(self._features, input_signature=[x_spec])
-        self.masked_probs = tf.function(self._masked_probs, input_signature=[
+        self.grads = tf.function(functools.partial(self._grads), input_signature=[x_spec, i_spec])
+        self.features = tf.function(functools.partial(self._features), input_signature=[x_spec])
+        self.masked_probs = tf.function(functools.partial(self._masked_probs), input_signature=[
             tf.TensorSpec((None, *shape), tf.float32), tf.TensorSpec((None, *a_shape[:2], None), tf.float32)])
         try:  # the part of the network after the layer, when it depends on nothing earlier
             self.head = keras.Model(self.fm.outputs[0], self.fm.outputs[-1], name=f"{layer}_head")
-            self.head_grads = tf.function(self._head_grads, input_signature=[
+            self.head_grads = tf.function(functools.partial(self._head_grads), input_signature=[
                 tf.TensorSpec((None, *a_shape), tf.float32), i_spec])
         except ValueError:  # a skip connection crosses the layer: gradients need the whole pass
             self.head = self.head_grads = None

@@ -3,8 +3,7 @@ under Voila). Run: ``python scripts/make_apps.py``; serve one with
 ``voila notebooks/apps/gradcam_app.ipynb``."""
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbgen import NotebookBuilder
 
 APPS = Path(__file__).resolve().parents[1] / "notebooks" / "apps"
 
@@ -34,16 +33,14 @@ def main() -> None:
     APPS.mkdir(parents=True, exist_ok=True)
     for name, (intro, build) in SPECS.items():
         function = build.split("= ")[1].split("(")[0]
-        nb = new_notebook(cells=[
-            new_markdown_cell(intro),
-            new_code_cell("import helpers\n"
-                          f"from helpers.widgets import {function}\n\n"
-                          "model = helpers.load_model()  # EfficientNet-Lite0, embedded: works offline\n"
-                          f"{build}\nexplorer"),
-            new_markdown_cell("<small>convnet-vis · EfficientNet-Lite0 (ImageNet) · photos CC0 / public domain"
-                              "</small>"),
-        ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-        nbformat.write(nb, APPS / f"{name}.ipynb")
+        nb = NotebookBuilder()
+        nb.md(intro)
+        nb.code("import helpers\n"
+                f"from helpers.widgets import {function}\n\n"
+                "model = helpers.load_model()  # EfficientNet-Lite0, embedded: works offline\n"
+                f"{build}\nexplorer")
+        nb.md("<small>convnet-vis · EfficientNet-Lite0 (ImageNet) · photos CC0 / public domain</small>")
+        nb.write(APPS / f"{name}.ipynb")
 
 
 if __name__ == "__main__":

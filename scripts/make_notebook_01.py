@@ -5,20 +5,12 @@ Usage: .venv/bin/python scripts/make_notebook_01.py
 
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbgen import NotebookBuilder
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "01_intermediate_activations.ipynb"
 
-cells = []
-
-
-def md(text):
-    cells.append(new_markdown_cell(text.strip()))
-
-
-def code(text):
-    cells.append(new_code_cell(text.strip()))
+NB = NotebookBuilder()
+md, code = NB.md, NB.code
 
 
 md("""
@@ -57,8 +49,8 @@ code("""
 import time
 import numpy as np
 import matplotlib.pyplot as plt
+import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
 import keras
-import helpers
 from helpers.plotting import show_images, show_mosaic, show_layers_overview, plot_sparsity
 
 model = helpers.load_model(MODEL_NAME)
@@ -333,9 +325,5 @@ md("""
 Learning with Python*, "Visualizing intermediate activations".
 """)
 
-nb = new_notebook(cells=cells, metadata={
-    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"},
-})
-nbformat.write(nb, OUT)
-print(f"wrote {OUT} ({len(cells)} cells)")
+if __name__ == "__main__":
+    NB.write(OUT)

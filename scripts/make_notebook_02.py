@@ -5,20 +5,12 @@ Usage: .venv/bin/python scripts/make_notebook_02.py
 
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbgen import NotebookBuilder
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "02_filter_visualization.ipynb"
 
-cells = []
-
-
-def md(text):
-    cells.append(new_markdown_cell(text.strip()))
-
-
-def code(text):
-    cells.append(new_code_cell(text.strip()))
+NB = NotebookBuilder()
+md, code = NB.md, NB.code
 
 
 md("""
@@ -64,13 +56,12 @@ SEED = 0
 code("""
 %matplotlib inline
 import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # hide TensorFlow's start-up chatter
 import time
 from pathlib import Path
 import numpy as np
+import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
 import tensorflow as tf
 import matplotlib.pyplot as plt
-import helpers
 from helpers import filters
 from helpers.plotting import show_kernels, show_patterns
 
@@ -332,17 +323,5 @@ Schubert, *Feature Visualization*, Distill 2017 · Chollet, *Deep Learning with 
 keras.io "Visualizing what convnets learn" · Tan & Le, *EfficientNet*, ICML 2019.
 """)
 
-
-def main():
-    nb = new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-    for cell in nb.cells:
-        assert len(cell.source.splitlines()) <= 40, cell.source[:80]
-    OUT.parent.mkdir(exist_ok=True)
-    nbformat.write(nb, OUT)
-    print("wrote", OUT)
-
-
 if __name__ == "__main__":
-    main()
+    NB.write(OUT)

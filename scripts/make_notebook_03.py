@@ -5,20 +5,12 @@ Usage: .venv/bin/python scripts/make_notebook_03.py
 
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbgen import NotebookBuilder
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "03_gradcam_heatmaps.ipynb"
 
-cells = []
-
-
-def md(text):
-    cells.append(new_markdown_cell(text.strip()))
-
-
-def code(text):
-    cells.append(new_code_cell(text.strip()))
+NB = NotebookBuilder()
+md, code = NB.md, NB.code
 
 
 md("""
@@ -53,9 +45,9 @@ code("""
 %matplotlib inline
 import time
 import numpy as np
+import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
 import tensorflow as tf
 import matplotlib.pyplot as plt
-import helpers
 from helpers import cam
 from helpers.plotting import show_cam, show_images, plot_similarity_curves
 
@@ -337,17 +329,5 @@ Springenberg et al., *Striving for Simplicity* (guided backprop), ICLR-W 2015 ·
 *Visualizing and Understanding Convolutional Networks*, ECCV 2014 · Tan & Le, *EfficientNet*, ICML 2019.
 """)
 
-
-def main():
-    nb = new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-    for cell in nb.cells:
-        assert len(cell.source.splitlines()) <= 40, cell.source[:80]
-    OUT.parent.mkdir(exist_ok=True)
-    nbformat.write(nb, OUT)
-    print("wrote", OUT)
-
-
 if __name__ == "__main__":
-    main()
+    NB.write(OUT)

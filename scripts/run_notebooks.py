@@ -48,7 +48,7 @@ def to_html(nb: nbformat.NotebookNode, out: Path) -> None:
 
 def write_index(rows: list[tuple[str, str, float, str | None]], out_dir: Path) -> None:
     items = "\n".join(
-        f"<li><a href='{html.escape(h)}'>{html.escape(t)}</a> — {s:.0f} s"
+        f"<li><a href='{html.escape(h)}'>{html.escape(t)}</a>{f' — {s:.0f} s' if s else ''}"
         f"{' — <b>failed</b>: ' + html.escape(e) if e else ''}</li>" for t, h, s, e in rows)
     page = (f"<!doctype html><meta charset='utf-8'><title>convnet-vis notebooks</title>"
             f"<h1>convnet-vis: what a convolutional network sees</h1>"
@@ -78,7 +78,12 @@ def main(argv=None) -> int:
         rows.append((title, html_name, seconds, error))
         print(f"  {'FAILED: ' + error if error else 'ok'} in {seconds:.1f} s -> {out_dir / html_name}", flush=True)
         failed += error is not None
-    write_index(rows, out_dir)
+    ran = {html_name for _, html_name, _, _ in rows}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):  # keep earlier renders of notebooks not run now
+        html_name = path.with_suffix(".html").name
+        if html_name not in ran and (out_dir / html_name).exists():
+            rows.append((path.stem.replace("_", " ") + " (earlier run)", html_name, 0.0, None))
+    write_index(sorted(rows, key=lambda r: r[1]), out_dir)
     print(f"{len(paths) - failed} of {len(paths)} notebooks rendered; open {out_dir / 'index.html'}")
     return 1 if failed else 0
 

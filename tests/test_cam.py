@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TIGER_CAT, ESPRESSO = 282, 967
 
 
-@pytest.fixture(scope="module")
-def model():
-    return helpers.load_model()
+@pytest.fixture()
+def model(default_model):  # the session's EfficientNet-Lite0 (tests/conftest.py)
+    return default_model
 
 
 @pytest.fixture(scope="module")
