@@ -215,8 +215,11 @@ def overlay(image, heatmap, alpha=0.4, colormap="jet") -> np.ndarray:
     h = np.asarray(heatmap, np.float32)
     if h.ndim != 2:
         raise ValueError(f"a heatmap is a 2-D array (height, width); got shape {h.shape}")
+    if not np.isfinite(h).all():
+        raise ValueError("the heatmap contains NaN or infinite values; a Grad-CAM map from helpers.gradcam never "
+                         "does -- if you computed it yourself, divide by (max + a small epsilon)")
     if h.shape != img.shape[:2]:
-        h = cv2.resize(np.nan_to_num(h, nan=0.0), (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
+        h = cv2.resize(h, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR)
     colours = colorize(h, colormap).astype(np.float32)
     out = (1.0 - float(alpha)) * img.astype(np.float32) + float(alpha) * colours
     return np.clip(np.round(out), 0, 255).astype(np.uint8)

@@ -322,6 +322,8 @@ def test_overlay_blends_clips_and_resizes():
         helpers.overlay(image, heat, colormap="rainbow-unicorn")
     with pytest.raises(ValueError):
         helpers.overlay(image, np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        helpers.overlay(image, np.full((8, 8), np.nan))
 
 
 # --- explorer widget --------------------------------------------------------------------------
