@@ -6,7 +6,7 @@ Each technique is a plain function of (model, image array) -> array:
 >>> model = helpers.load_model()                    # EfficientNet-Lite0, offline
 >>> image = helpers.load_image("chelsea", size=model)
 >>> helpers.predict(model, image, top=1)[0][1]
-'tiger cat'
+'Egyptian cat'
 """
 
 from . import _quiet_tf  # noqa: F401  (first: imports TensorFlow without its CUDA/oneDNN chatter)

@@ -171,7 +171,12 @@ def dead_channels(maps, tol: float = 0.0) -> np.ndarray:
 
 
 def count_dead(maps, tol: float = 0.0) -> int:
-    """How many channels are all zero. Example: ``count_dead(np.zeros((4, 4, 3))) == 3``."""
+    """How many channels are all zero (``|x| <= tol`` everywhere).
+
+    Example:
+        >>> count_dead(np.zeros((4, 4, 3)))
+        3
+    """
     return int(dead_channels(maps, tol).sum())
 
 

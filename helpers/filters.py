@@ -407,6 +407,11 @@ def _compile(fn, signature):
 class FilterResult:
     """What :func:`visualize_filters` found, filter by filter.
 
+    Example:
+        >>> r = visualize_filters(load_model(), "block2a_expand_activation", [0, 1], size=64, steps=10)
+        >>> r.patterns.shape, r.target
+        ((2, 64, 64, 3), 'block2a_expand_bn')
+
     Attributes:
         patterns: uint8 (n, size, size, 3), one picture per filter.
         layer: the layer you asked for; ``target``: the layer actually maximised (its

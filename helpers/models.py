@@ -38,7 +38,14 @@ PREPROCESS_MODES = ("raw", "lite", "tf", "caffe", "torch")
 
 
 class WeightsDownloadError(ConnectionError):
-    """keras.applications could not download ImageNet weights (typically: no network)."""
+    """keras.applications could not download ImageNet weights (typically: no network).
+
+    Example:
+        >>> try:  # doctest: +SKIP
+        ...     model = load_model("vgg16")          # offline, weights not cached yet
+        ... except WeightsDownloadError:
+        ...     model = load_model("efficientnet_lite0")
+    """
 
 
 @keras.saving.register_keras_serializable(package="convnet_vis")
@@ -50,7 +57,7 @@ class Preprocess(keras.layers.Layer):
     the ImageNet mean: VGG, ResNet50), ``"torch"`` ((x / 255 - mean) / std: DenseNet).
 
     Example:
-        >>> Preprocess("tf")(np.full((1, 2, 2, 3), 255.0)).numpy().max()
+        >>> float(Preprocess("tf")(np.full((1, 2, 2, 3), 255.0)).numpy().max())
         1.0
     """
 
@@ -242,7 +249,13 @@ def register_model(model: keras.Model, name: str, class_names, *, binary: bool |
 
 
 def model_info(model: keras.Model) -> ModelInfo:
-    """Class names and head type of a model (ImageNet names for a 1000-way head by default)."""
+    """Class names and head type of a model (ImageNet names for a 1000-way head by default).
+
+    Example:
+        >>> info = model_info(load_model())
+        >>> info.class_names[282], info.binary
+        ('tiger cat', False)
+    """
     if model in _INFO:
         return _INFO[model]
     n = model.output_shape[-1]
@@ -337,7 +350,13 @@ def forward_fn(model: keras.Model):
 
 
 def logits(model: keras.Model, image) -> np.ndarray:
-    """Per-class logits for an image (``(classes,)``) or a batch (``(N, classes)``)."""
+    """Per-class logits for an image (``(classes,)``) or a batch (``(N, classes)``).
+
+    Example:
+        >>> z = logits(load_model(), load_image("coffee"))
+        >>> int(z.argmax()), z.shape
+        (967, (1000,))
+    """
     batch, single = prepare(model, image)
     info = model_info(model)
     out = class_logits(forward_fn(model)(tf.constant(batch)), info.binary).numpy()
@@ -359,7 +378,7 @@ def predict(model: keras.Model, image, top: int = 5):
 
     Example:
         >>> predict(load_model(), load_image("chelsea"), top=1)[0][1]
-        'tiger cat'
+        'Egyptian cat'
     """
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"top must be a positive integer, got {top!r}")

@@ -276,6 +276,7 @@ def plot_sparsity(sparsities: dict, dead_fraction: dict | None = None, *, title:
     fraction of dead channels). Takes dicts ``{layer: fraction}`` in forward order; returns the figure.
 
     Example:
+        >>> acts = helpers.activations(model, image, helpers.layer_names(model, kinds=("activation",)))
         >>> fig = plot_sparsity(helpers.sparsity_by_layer(acts))
     """
     names = list(sparsities)

@@ -9,13 +9,6 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def default_model():
-    import helpers
-
-    return helpers.load_model()
-
-
-@pytest.fixture(scope="session")
 def cat_224():
     import helpers
 
@@ -25,3 +18,4 @@ def cat_224():
 @pytest.fixture()
 def rng():
     return np.random.default_rng(0)
+

@@ -20,12 +20,12 @@ def guarded(output: W.Output, status: W.HTML | None = None):
     short traceback. The callback's return value is passed through (``None`` on error).
 
     Example:
-        >>> out = W.Output()
-        >>> @guarded(out)
+        >>> out, status = W.Output(), W.HTML()
+        >>> @guarded(out, status)
         ... def redraw():
         ...     raise ValueError("bad layer")
-        >>> redraw() is None
-        True
+        >>> redraw() is None, "ValueError: bad layer" in status.value
+        (True, True)
     """
     def decorate(fn):
         @functools.wraps(fn)

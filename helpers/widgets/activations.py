@@ -254,7 +254,10 @@ def activation_explorer(model, image="chelsea", layers=None, *, layer: str | Non
     Example:
         >>> explorer = activation_explorer(helpers.load_model(), layer="block2a_expand_activation")
         >>> explorer.channel.value = 5          # redraws; the forward pass is not repeated
-        >>> explorer            # in a notebook: displays the widget
+        >>> explorer.forward_count
+        1
+        >>> explorer  # doctest: +SKIP
+        (in a notebook: displays the widget)
     """
     return ActivationExplorer(model, image=image, layers=layers, layer=layer, channel=channel,
                               normalization=normalization, cmap=cmap)
