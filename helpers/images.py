@@ -176,6 +176,9 @@ def check_batch(image) -> tuple[np.ndarray, bool]:
     Raises:
         ValueError: wrong number of dimensions or channels, an empty batch, or NaN/inf values.
     """
+    if image is None or isinstance(image, (str, bytes, os.PathLike, dict)):
+        raise ValueError(f"expected an image array, got {type(image).__name__} {image!r:.60}: read the picture "
+                         "first, e.g. image = helpers.load_image('chelsea', size=model)")
     a = np.asarray(image)
     single = a.ndim == 3
     if a.ndim not in (3, 4) or a.shape[-1] != 3:

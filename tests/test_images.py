@@ -159,6 +159,9 @@ def test_check_batch_validates_and_copies():
         check_batch(np.zeros((8, 8), np.uint8))
     with pytest.raises(ValueError, match="NaN"):
         check_batch(np.full((8, 8, 3), np.nan))
+    for not_an_array in ("chelsea", None):
+        with pytest.raises(ValueError, match="load_image"):
+            check_batch(not_an_array)
 
 
 def test_array_to_rgb_handles_bool_and_single_channel():
