@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 
-import cv2
 import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,7 +23,7 @@ from ..activations import (NORMALIZATIONS, activations, mosaic_grid, resolve_lay
 from ..features import layer_names
 from ..images import load_image
 from ..plotting import mosaic_rgb
-from ._common import ImagePicker, guarded
+from ._common import ImagePicker, guarded, png_bytes
 
 _CACHE_IMAGES = 2  # activations of every layer of one image: ~50 MB for EfficientNet-Lite0
 
@@ -215,11 +214,7 @@ class ActivationExplorer(W.VBox):
         renderer = canvas.get_renderer()
         for artist in self._dynamic:
             artist.draw(renderer)
-        rgba = np.asarray(canvas.buffer_rgba())
-        ok, data = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-        if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
-            raise RuntimeError("could not encode the picture as PNG")
-        return data.tobytes()
+        return png_bytes(np.asarray(canvas.buffer_rgba()))
 
 
 def _label_mosaic_axes(ax, shape, ncols=None):

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from .. import cam
 from ..models import model_info, softmax
-from ._common import ImagePicker, guarded
+from ._common import ImagePicker, guarded, png_bytes
 
 METHOD_OPTIONS = [("Grad-CAM", "gradcam"), ("Grad-CAM++", "gradcam++"), ("Score-CAM", "scorecam")]
 COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]
@@ -194,8 +194,7 @@ class GradCAMExplorer(W.VBox):
         scale = self.display_size / image.shape[0]
         if scale != 1:
             strip = cv2.resize(strip, (round(strip.shape[1] * scale), self.display_size), interpolation=cv2.INTER_LINEAR)
-        ok, png = cv2.imencode(".png", cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
-        self.view.value = png.tobytes()
+        self.view.value = png_bytes(strip)
         self.counters["blend"] += 1
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..features import layer_names
 from ..filters import filter_atlas, layer_channels, visualize_filters
-from ._common import guarded
+from ._common import guarded, png_bytes
 
 DEFAULT_LAYERS = ("block4b_expand_conv", "block3b_expand_conv", "block3_conv1")
 
@@ -83,7 +83,7 @@ class FilterExplorer(W.VBox):
                                    seed=self.seed, method=self.method.value, progress=False)
         self.result, self.pattern = result, result.patterns[0]
         big = cv2.resize(self.pattern, (self.display_px, self.display_px), interpolation=cv2.INTER_NEAREST)
-        self.image.value = cv2.imencode(".png", np.ascontiguousarray(big[..., ::-1]))[1].tobytes()
+        self.image.value = png_bytes(big)
         a0, a1 = float(result.start_activation[0]), float(result.final_activation[0])
         lines = [f"<b>{layer}</b>, filter {f}",
                  f"mean activation: start {a0:.3g} &rarr; pattern {a1:.3g}"]
