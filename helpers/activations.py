@@ -21,13 +21,12 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from .features import feature_model, iter_layers, layer_names, require_spatial
+from .features import feature_fn, iter_layers, layer_names, require_spatial
 from .models import prepare
 
 NORMALIZATIONS = ("channel", "layer", "global")
 DEFAULT_KINDS = ("conv", "pool")
 
-_EXTRACTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _RESOLVED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -81,18 +80,6 @@ def _resolve_layers(model, layers) -> tuple[str, ...]:
     return tuple(sorted(dict.fromkeys(names), key=order.__getitem__))
 
 
-def _extractor(model, names: tuple[str, ...]):
-    """The compiled multi-output forward pass for ``names``, built once per (model, names)."""
-    cache = _EXTRACTORS.setdefault(model, {})
-    fn = cache.get(names)
-    if fn is None:
-        fm = feature_model(model, list(names))
-        spec = tf.TensorSpec((None, *fm.inputs[0].shape[1:]), tf.float32)
-        fn = tf.function(lambda x: fm(x, training=False), input_signature=[spec], reduce_retracing=True)
-        cache[names] = fn
-    return fn
-
-
 def activations(model, image, layers=None) -> dict[str, np.ndarray]:
     """The output of each requested layer for an image: ``{layer name: (h, w, channels) float32}``.
 
@@ -118,9 +105,7 @@ def activations(model, image, layers=None) -> dict[str, np.ndarray]:
     """
     names = resolve_layers(model, layers)
     batch, single = prepare(model, image)
-    outputs = _extractor(model, names)(tf.constant(batch))
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
+    outputs = feature_fn(model, names)(tf.constant(batch))
     result = {}
     for name, out in zip(names, outputs):
         a = _as_numpy(out)

@@ -36,9 +36,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .features import feature_model, is_spatial, iter_layers, layer_kind, output_shape, require_spatial
-from .images import array_to_rgb_uint8, check_batch, resize
-from .models import check_class_index, class_logits, model_info, model_input_shape, register_model
+from .features import feature_model, is_spatial, iter_layers, layer_kind, output_shape, require_spatial, trace_model
+from .images import array_to_rgb_uint8
+from .models import check_class_index, class_logits, model_info, model_input_shape, prepare, register_model
 
 EPSILON = 1e-7
 SCORECAM_MAX_CHANNELS = 32  # Score-CAM masks only the k most active channels (one forward pass each)
@@ -271,6 +271,12 @@ def cam_layers(model: keras.Model) -> list[str]:
     return names[::-1]
 
 
+def _class_target(scores, idx):
+    """Each image's score for its class (``idx < 0``: its top class); returns (scores, indices)."""
+    idx = tf.where(idx < 0, tf.argmax(scores, axis=-1, output_type=tf.int32), idx)
+    return tf.gather(scores, idx, batch_dims=1), idx
+
+
 class _Engine:
     """Compiled functions for one (model, layer): built once, cached, reused for every image/class."""
 
@@ -300,16 +306,12 @@ class _Engine:
     def _scores(self, z):
         return class_logits(z, self.binary)
 
-    def _target(self, scores, idx):
-        idx = tf.where(idx < 0, tf.argmax(scores, axis=-1, output_type=tf.int32), idx)
-        return tf.gather(scores, idx, batch_dims=1), idx
-
     def _grads(self, x, idx):
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(x)
             fmaps, z = self.fm(x, training=False)
             scores = self._scores(z)
-            target, idx = self._target(scores, idx)
+            target, idx = _class_target(scores, idx)
         # d(sum over the batch)/dA = each image's own gradient: images never mix
         return fmaps, tape.gradient(target, fmaps), scores, idx
 
@@ -321,7 +323,7 @@ class _Engine:
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(fmaps)
             scores = self._scores(self.head(fmaps, training=False))
-            target, idx = self._target(scores, idx)
+            target, idx = _class_target(scores, idx)
         return tape.gradient(target, fmaps)
 
     def _masked_probs(self, x, maps):
@@ -361,13 +363,9 @@ def prepare_input(model: keras.Model, image) -> tuple[np.ndarray, bool, tuple[in
     size, so a heatmap stretched back to the picture lines up with it. Never mutates ``image``.
 
     Returns ``(float32 batch, was_single, (height, width) of the original)``."""
-    batch, single = check_batch(image)  # a float32 copy
-    hw = batch.shape[1:3]
-    shape = model_input_shape(model)
-    th, tw = shape[1] or hw[0], shape[2] or hw[1]
-    if (th, tw) != tuple(hw):
-        batch = np.stack([resize(b, (th, tw), crop=False) for b in batch]).astype(np.float32)
-    return batch, single, (int(hw[0]), int(hw[1]))
+    batch, single = prepare(model, image, crop=False)  # a float32 copy
+    h, w = np.shape(image)[-3:-1]
+    return batch, single, (int(h), int(w))
 
 
 def _class_indices(model, class_index, n: int) -> np.ndarray:
@@ -557,18 +555,8 @@ def _is_rectifier(layer) -> bool:
     return act is not None and act is not keras.activations.linear and getattr(act, "__name__", "") != "linear"
 
 
-def _guided_trace(model, x):
-    def call(layer, *args, **kwargs):
-        out = _guided_trace(layer, args[0]) if isinstance(layer, keras.Model) else layer(*args, **kwargs)
-        return GuidedGate()(out) if _is_rectifier(layer) else out
-
-    if isinstance(model, keras.Sequential):
-        for layer in model.layers:
-            if not isinstance(layer, keras.layers.InputLayer):
-                x = call(layer, x)
-        return x
-    clone = keras.models.clone_model(model, input_tensors=x, clone_function=lambda layer: layer, call_function=call)
-    return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
+def _gate_rectifiers(layer, out):
+    return GuidedGate()(out) if _is_rectifier(layer) else out
 
 
 def _input_grad_fn(model: keras.Model, guided: bool):
@@ -577,7 +565,7 @@ def _input_grad_fn(model: keras.Model, guided: bool):
         shape = tuple(model_input_shape(model)[1:])
         if guided:
             inputs = keras.Input(shape, name="pixels")
-            net = keras.Model(inputs, _guided_trace(model, inputs), name=f"{model.name}_guided")
+            net = keras.Model(inputs, trace_model(model, inputs, after=_gate_rectifiers), name=f"{model.name}_guided")
         else:
             net = model
         binary = model_info(model).binary
@@ -585,9 +573,7 @@ def _input_grad_fn(model: keras.Model, guided: bool):
         def fn(x, idx):
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(x)
-                scores = class_logits(net(x, training=False), binary)
-                idx = tf.where(idx < 0, tf.argmax(scores, axis=-1, output_type=tf.int32), idx)
-                target = tf.gather(scores, idx, batch_dims=1)
+                target, _ = _class_target(class_logits(net(x, training=False), binary), idx)
             return tape.gradient(target, x)
 
         cache[guided] = tf.function(fn, input_signature=[tf.TensorSpec((None, *shape), tf.float32),
@@ -595,12 +581,16 @@ def _input_grad_fn(model: keras.Model, guided: bool):
     return cache[guided]
 
 
+def _input_grads(model, x: np.ndarray, class_index, guided: bool) -> np.ndarray:
+    idx = _class_indices(model, class_index, len(x))
+    return _input_grad_fn(model, guided)(tf.constant(x), tf.constant(idx)).numpy()
+
+
 def input_gradients(model, image, class_index=None, *, guided=False) -> np.ndarray:
     """d(class logit)/d(pixels) as a float32 (H, W, 3) array at the model's input size
     (``guided=True``: guided backprop, Springenberg et al. 2015)."""
     x, single, _ = prepare_input(model, image)
-    idx = _class_indices(model, class_index, len(x))
-    g = _input_grad_fn(model, guided)(tf.constant(x), tf.constant(idx)).numpy()
+    g = _input_grads(model, x, class_index, guided)
     return g[0] if single else g
 
 
@@ -611,6 +601,12 @@ def _saliency_map(grads: np.ndarray, hw) -> np.ndarray:
     return normalize_map(m).astype(np.float32)
 
 
+def _saliency(model, image, class_index, guided: bool) -> np.ndarray:
+    x, single, hw = prepare_input(model, image)
+    out = np.stack([_saliency_map(g, hw) for g in _input_grads(model, x, class_index, guided)])
+    return out[0] if single else out
+
+
 def gradient_saliency(model, image, class_index=None) -> np.ndarray:
     """Plain gradient saliency (Simonyan et al., 2014): ``max_rgb |d logit / d pixel|``, scaled
     to [0, 1], float32 (H, W) at the image's size.
@@ -619,10 +615,7 @@ def gradient_saliency(model, image, class_index=None) -> np.ndarray:
         >>> gradient_saliency(model, image, 282).shape
         (224, 224)
     """
-    _, single, hw = prepare_input(model, image)
-    g = input_gradients(model, image, class_index)
-    out = np.stack([_saliency_map(gi, hw) for gi in (g[None] if single else g)])
-    return out[0] if single else out
+    return _saliency(model, image, class_index, guided=False)
 
 
 def guided_backprop(model, image, class_index=None) -> np.ndarray:
@@ -634,10 +627,7 @@ def guided_backprop(model, image, class_index=None) -> np.ndarray:
         >>> guided_backprop(model, image, 282).shape
         (224, 224)
     """
-    _, single, hw = prepare_input(model, image)
-    g = input_gradients(model, image, class_index, guided=True)
-    out = np.stack([_saliency_map(gi, hw) for gi in (g[None] if single else g)])
-    return out[0] if single else out
+    return _saliency(model, image, class_index, guided=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ Example:
 from __future__ import annotations
 
 import difflib
+import functools
 import weakref
 from dataclasses import dataclass
 
 import keras
+import tensorflow as tf
 from keras.src.models.functional import Functional
 
 from .models import model_input_shape
@@ -32,6 +34,7 @@ _POOL = ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D")
 _ACTIVATION = ("ReLU", "Activation", "LeakyReLU", "PReLU", "ELU", "Softmax")
 
 _FEATURE_MODELS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
+_COMPILED: "weakref.WeakKeyDictionary[keras.Model, object]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -170,12 +173,13 @@ class FeatureModel(Functional):
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def _trace(model: keras.Model, x, wanted: set[str], found: dict, *, stop_early: bool = False):
+def _trace(model: keras.Model, x, wanted: set[str], found: dict, *, stop_early: bool = False, after=None):
     """Call ``model``'s layers on symbolic tensor ``x``; record outputs of ``wanted`` layers.
 
     With ``stop_early`` the layers after the last wanted one are not called at all (their input
     is passed through unchanged), so a head that fixes the input size -- VGG16's Flatten + Dense
-    -- does not stop a feature model at another size.
+    -- does not stop a feature model at another size. ``after(layer, output)``, if given, may
+    replace each layer's output (nested models are then entered too).
     """
 
     def done():
@@ -184,10 +188,12 @@ def _trace(model: keras.Model, x, wanted: set[str], found: dict, *, stop_early: 
     def call(layer, *args, **kwargs):
         if done():
             return args[0]
-        if isinstance(layer, keras.Model) and any(r.name in wanted for r in iter_layers(layer)):
-            out = _trace(layer, args[0], wanted, found, stop_early=stop_early)
+        if isinstance(layer, keras.Model) and (after is not None or any(r.name in wanted for r in iter_layers(layer))):
+            out = _trace(layer, args[0], wanted, found, stop_early=stop_early, after=after)
         else:
             out = layer(*args, **kwargs)
+        if after is not None:
+            out = after(layer, out)
         if layer.name in wanted and layer.name not in found:
             found[layer.name] = out
         return out
@@ -207,6 +213,20 @@ def _trace(model: keras.Model, x, wanted: set[str], found: dict, *, stop_early: 
     clone = keras.models.clone_model(model, input_tensors=x, clone_function=lambda layer: layer,
                                      call_function=call)
     return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
+
+
+def trace_model(model: keras.Model, inputs, *, after):
+    """Call all of ``model``'s layers again on the symbolic tensor ``inputs`` (same layers, same
+    weights; nested models entered), passing each layer's output through ``after(layer, output)``,
+    e.g. to insert a gate after every activation. Returns the model's output tensor.
+
+    Example:
+        >>> inputs = keras.Input((224, 224, 3))
+        >>> out = trace_model(load_model(), inputs, after=lambda layer, t: t)
+        >>> tuple(out.shape)
+        (None, 1000)
+    """
+    return _trace(model, inputs, set(), {}, after=after)
 
 
 def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
@@ -244,3 +264,28 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
             outputs.append(output)
         cache[key] = FeatureModel(inputs, outputs, name=f"{model.name}_features")
     return cache[key]
+
+
+def _run_features(fm, x):
+    return fm(x, training=False)
+
+
+def feature_fn(model: keras.Model, layers, *, input_shape: tuple | None = None):
+    """The compiled (``tf.function``) call of :func:`feature_model`: ``fn(batch) -> [tensors]``.
+
+    Built once per feature model and cached; any batch size runs without retracing. Use it
+    in interactive code instead of calling the feature model eagerly.
+
+    Example:
+        >>> fn = feature_fn(load_model(), ["stem_conv"])
+        >>> [tuple(t.shape) for t in fn(np.zeros((2, 224, 224, 3), np.float32))]
+        [(2, 112, 112, 32)]
+    """
+    fm = feature_model(model, layers, input_shape=input_shape)
+    fn = _COMPILED.get(fm)
+    if fn is None:
+        spec = tf.TensorSpec((None, *fm.inputs[0].shape[1:]), tf.float32)
+        # a partial per feature model: TensorFlow then counts each one's traces on its own
+        fn = tf.function(functools.partial(_run_features, fm), input_signature=[spec])
+        _COMPILED[fm] = fn
+    return fn

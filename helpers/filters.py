@@ -45,7 +45,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .features import feature_model, find_layer, layer_kind, output_shape, require_spatial
+from .features import feature_fn, feature_model, find_layer, is_spatial, layer_kind, output_shape, require_spatial
 
 # --- the recipe's constants, and where each comes from ---------------------------------------
 # Our models take raw RGB pixels 0..255 (their preprocessing is their first layer). The textbook
@@ -264,21 +264,11 @@ def preactivation_layer(model: keras.Model, layer: str) -> str:
     ref = find_layer(model, layer)
     if not _is_saturating(ref.layer):
         return ref.name
-    try:
-        parent = ref.layer._inbound_nodes[0].input_tensors[0]._keras_history.operation
-        find_layer(model, parent.name)
+    try:  # (an InputLayer parent is not among the model's layers: KeyError)
+        parent = find_layer(model, ref.layer._inbound_nodes[0].input_tensors[0]._keras_history.operation.name)
     except (AttributeError, IndexError, KeyError):
         return ref.name  # unusual graph: fall back to the activation itself
-    if isinstance(parent, keras.layers.InputLayer) or not is_spatial_name(model, parent.name):
-        return ref.name
-    return parent.name
-
-
-def is_spatial_name(model, name) -> bool:
-    try:
-        return len(output_shape(find_layer(model, name))) == 4
-    except (AttributeError, ValueError, KeyError):
-        return False
+    return parent.name if is_spatial(parent) else ref.name
 
 
 def layer_channels(model: keras.Model, layer: str) -> int:
@@ -325,13 +315,12 @@ def _ascent_fn(model, target: str, size: int, method: str):
     key = (target, size, method)
     if key in cache:
         return cache[key]
-    fm = _truncated_model(model, target, (size, size, 3))
+    fm = feature_model(model, [target], input_shape=(size, size, 3))  # truncated after ``target``
     h, w = (int(d) for d in fm.outputs[0].shape[1:3])
     border = border_crop(h, w)
 
     def objective(x, f):
-        out = fm(x, training=False)
-        return filter_objective(out[0] if isinstance(out, (list, tuple)) else out, f, border)
+        return filter_objective(fm(x, training=False)[0], f, border)
 
     image_spec = tf.TensorSpec((1, size, size, 3), tf.float32)
     int_spec, float_spec = tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32)
@@ -386,12 +375,6 @@ def _ascent_fn(model, target: str, size: int, method: str):
 
     cache[key] = _compile(ascend, signature)
     return cache[key]
-
-
-def _truncated_model(model, layer: str, shape):
-    """The model cut after ``layer``, re-traced at input ``shape`` (the shared feature-model
-    mechanism stops before any later layer, so a size-fixing Flatten + Dense head is no obstacle)."""
-    return feature_model(model, [layer], input_shape=tuple(shape))
 
 
 def _compile(fn, signature):
@@ -575,28 +558,11 @@ def filter_activations(model: keras.Model, layer: str, images, *, border: int | 
         x = x[None]
     if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] < MIN_SIZE or x.shape[2] < MIN_SIZE:
         raise ValueError(f"images must be RGB (n, h, w, 3) with h, w >= {MIN_SIZE}, got shape {np.shape(images)}")
-    fn = _forward(model, layer, x.shape[1:], _truncated_model(model, layer, x.shape[1:]))
-    out = fn(tf.constant(x)).numpy()
+    out = feature_fn(model, [layer], input_shape=x.shape[1:])(tf.constant(x))[0].numpy()
     b = border_crop(*out.shape[1:3]) if border is None else int(border)
     if b:
         out = out[:, b:-b, b:-b, :]
     return out.mean(axis=(1, 2))
-
-
-_FORWARDS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
-
-
-def _forward(model, layer, shape, fm):
-    cache = _FORWARDS.setdefault(model, {})
-    key = (layer, tuple(shape))
-    if key not in cache:
-        spec = tf.TensorSpec((None, *shape), tf.float32)
-
-        def run(x):
-            out = fm(x, training=False)
-            return out[0] if isinstance(out, (list, tuple)) else out
-        cache[key] = _compile(run, [spec])
-    return cache[key]
 
 
 def clear_cache(model: keras.Model | None = None) -> None:

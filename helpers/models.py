@@ -314,10 +314,11 @@ def model_input_shape(model: keras.Model) -> tuple:
     return shape
 
 
-def prepare(model: keras.Model, image) -> tuple[np.ndarray, bool]:
-    """Validate an image or batch and resize it to the model's input size when the model has one.
+def prepare(model: keras.Model, image, *, crop: bool = True) -> tuple[np.ndarray, bool]:
+    """Validate an image or batch and resize it to the model's input size when the model has one
+    (``crop=False``: stretch the whole picture instead of centre-cropping it).
 
-    Returns ``(float32 batch, was_single)``; raises ValueError for malformed images.
+    Returns ``(float32 batch, was_single)``, a copy; raises ValueError for malformed images.
     """
     batch, single = check_batch(image)
     shape = model_input_shape(model)
@@ -325,7 +326,7 @@ def prepare(model: keras.Model, image) -> tuple[np.ndarray, bool]:
         raise ValueError(f"this model expects {shape[-1]} input channels; convnet-vis works with RGB models")
     h, w = shape[1], shape[2]
     if (h and batch.shape[1] != h) or (w and batch.shape[2] != w):
-        batch = np.stack([resize(b, (h or b.shape[0], w or b.shape[1])) for b in batch])
+        batch = np.stack([resize(b, (h or b.shape[0], w or b.shape[1]), crop=crop) for b in batch])
     return batch, single
 
 

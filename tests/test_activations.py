@@ -163,13 +163,13 @@ def test_activations_forward_order_dedup_and_batch(default_model, cat_224):
 
 
 def test_activations_uses_one_cached_compiled_pass(default_model, cat_224):
-    from helpers.activations import _EXTRACTORS
+    from helpers.features import feature_fn
 
     names = ("stem_conv", "block1a_dwconv")
     helpers.activations(default_model, cat_224, list(names))
-    fn = _EXTRACTORS[default_model][names]
+    fn = feature_fn(default_model, names)  # the compiled pass activations() used
     helpers.activations(default_model, cat_224[::-1], list(names))
-    assert _EXTRACTORS[default_model][names] is fn
+    assert feature_fn(default_model, names) is fn
     assert fn.experimental_get_tracing_count() == 1  # compiled once, not retraced per call
     # results of separate calls are independent arrays (the zero-copy hand-over shares nothing)
     first = helpers.activations(default_model, cat_224, list(names))
