@@ -249,13 +249,17 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
         >>> [tuple(t.shape) for t in fm(np.zeros((1, 96, 96, 3), np.float32))]
         [(1, 24, 24, 144)]
     """
-    names = tuple([layers] if isinstance(layers, str) else layers)
+    names = tuple(n.name if isinstance(n, keras.layers.Layer) else n
+                  for n in ([layers] if isinstance(layers, str) else layers))
     for n in names:
-        find_layer(model, n)
+        if not isinstance(n, str):
+            find_layer(model, n)  # a clear KeyError ("a layer is named by a string")
     shape = tuple(input_shape) if input_shape is not None else tuple(model_input_shape(model)[1:])
     key = (names, bool(with_logits), shape)
     cache = _FEATURE_MODELS.setdefault(model, {})
-    if key not in cache:
+    if key not in cache:  # names are checked once, when the model is built (not on every call)
+        for n in names:
+            find_layer(model, n)
         inputs = keras.Input(shape, name="pixels")
         found: dict = {}
         output = _trace(model, inputs, set(names), found, stop_early=not with_logits)
