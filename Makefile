@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup notebooks test benchmark lab strip app gallery
+.PHONY: setup notebooks test benchmark lab strip sync app gallery
 
 setup:            ## create .venv and install everything (runtime + tests)
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ benchmark:        ## speed ratios of each technique, measured in one run
 lab:              ## open the notebooks interactively
 	$(BIN)/jupyter lab notebooks/
 
-strip:            ## remove outputs from the notebooks before committing
-	$(BIN)/nbstripout notebooks/*.ipynb
+strip:            ## remove outputs from the notebooks before committing (and number the cell ids 0, 1, ...)
+	$(BIN)/nbstripout notebooks/*.ipynb notebooks/apps/*.ipynb
+
+sync:             ## after editing a notebook's .py (or its .ipynb in Jupyter): update its twin, then strip
+	$(BIN)/jupytext --sync notebooks/*.py notebooks/apps/*.py
+	$(MAKE) strip
 
 APP  ?= gradcam
 PORT ?= 8866
