@@ -1,13 +1,14 @@
 """The main job: execute every tutorial notebook offline and write viewable HTML to build/.
 
-    python scripts/run_notebooks.py            # all notebooks in notebooks/
+    python scripts/run_notebooks.py            # every tutorial notebook, notebooks/NN_*.ipynb
     python scripts/run_notebooks.py 03         # only those whose name contains "03"
 
-Each notebook runs top to bottom with nbclient (its working folder is notebooks/, the default
+Each notebook (found by the glob ``notebooks/[0-9][0-9]_*.ipynb``, so a new one is included) runs top to bottom with nbclient (its working folder is notebooks/, the default
 model is the embedded EfficientNet-Lite0, so no network is needed); nbconvert turns the executed
 notebook, outputs and pictures included, into ``build/<name>.html``, and ``build/index.html``
 links them. Exits with status 1 if any notebook fails (the HTML of a failed notebook still
-shows where it stopped).
+shows where it stopped). The .ipynb is what runs; if its py:percent source (``notebooks/NN_*.py``)
+says something else, a warning says so (``make sync`` pairs them).
 """
 
 from __future__ import annotations
@@ -25,6 +26,39 @@ from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+TUTORIALS = "[0-9][0-9]_*.ipynb"  # the tutorial notebooks; notebooks/apps/ holds the Voila apps
+
+
+def tutorial_notebooks() -> list[Path]:
+    """The tutorial notebooks, in order: ``notebooks/01_*.ipynb``, ``02_*``, ..."""
+    return sorted(NOTEBOOKS.glob(TUTORIALS))
+
+
+def pair_differences(path: Path) -> list[str]:
+    """How a notebook's py:percent source and its .ipynb disagree: [] when they are in sync.
+
+    ``path`` is either file of the pair. Compares what jupytext reads from each (cell types and
+    sources) and the pairing metadata (``jupytext: formats: ipynb,py:percent`` in both).
+    """
+    import jupytext  # dev requirement (requirements-dev.txt)
+
+    path = Path(path)
+    py, ipynb = path.with_suffix(".py"), path.with_suffix(".ipynb")
+    missing = [str(p) for p in (py, ipynb) if not p.exists()]
+    if missing:
+        return [f"{', '.join(missing)} missing: every notebook is a .py + .ipynb pair (make sync writes the twin)"]
+    text, nb = jupytext.read(py), jupytext.read(ipynb)
+    problems = [f"{p.name}: metadata jupytext.formats is {n.metadata.get('jupytext', {}).get('formats')!r}, "
+                f"not 'ipynb,py:percent'" for p, n in ((py, text), (ipynb, nb))
+                if n.metadata.get("jupytext", {}).get("formats") != "ipynb,py:percent"]
+    a = [(c.cell_type, c.source) for c in text.cells]
+    b = [(c.cell_type, c.source) for c in nb.cells]
+    if a != b:
+        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        x, y = (a[i] if i < len(a) else "(none)"), (b[i] if i < len(b) else "(none)")
+        problems.append(f"{py.name} ({len(a)} cells) and {ipynb.name} ({len(b)} cells) differ from cell {i}: "
+                        f"{str(x)[:100]!r} vs {str(y)[:100]!r}; run `make sync`")
+    return problems
 
 
 def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, str | None]:
@@ -65,12 +99,17 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = tutorial_notebooks()
     if args.only:
         paths = [p for p in paths if any(o in p.name for o in args.only)]
     rows, failed = [], 0
     for path in paths:
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+        try:
+            for problem in pair_differences(path):
+                print(f"  warning: {problem}", flush=True)
+        except ImportError:  # jupytext is a dev requirement; the runtime alone can still render
+            pass
         nb, seconds, error = execute(path, args.timeout)
         html_name = path.with_suffix(".html").name
         to_html(nb, out_dir / html_name)
@@ -79,7 +118,7 @@ def main(argv=None) -> int:
         print(f"  {'FAILED: ' + error if error else 'ok'} in {seconds:.1f} s -> {out_dir / html_name}", flush=True)
         failed += error is not None
     ran = {html_name for _, html_name, _, _ in rows}
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):  # keep earlier renders of notebooks not run now
+    for path in tutorial_notebooks():  # keep earlier renders of notebooks not run now
         html_name = path.with_suffix(".html").name
         if html_name not in ran and (out_dir / html_name).exists():
             rows.append((path.stem.replace("_", " ") + " (earlier run)", html_name, 0.0, None))

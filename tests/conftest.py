@@ -4,7 +4,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
@@ -13,9 +12,3 @@ def cat_224():
     import helpers
 
     return helpers.load_image("chelsea", size=224)
-
-
-@pytest.fixture()
-def rng():
-    return np.random.default_rng(0)
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -16,7 +15,6 @@ import tensorflow as tf  # noqa: E402
 import helpers  # noqa: E402
 from helpers import filters as F  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 MIDDLE = "block5b_add"  # middle of the network (block 10 of 16), 8x8 maps at 128 px
 
 
@@ -316,33 +314,3 @@ def test_explorer_wiring(model):
     ex.size = 32
     ex.filter.value = 4
     assert ex.status.value == "" and ex.result.filters == (4,)
-
-
-# --- the notebook ------------------------------------------------------------------------------------
-
-@pytest.mark.notebook
-@pytest.mark.timeout(400)
-def test_notebook_runs_headless():
-    import nbformat
-    from nbclient import NotebookClient
-
-    path = ROOT / "notebooks" / "02_filter_visualization.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit without outputs"
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "FAIL" not in text and text.count("PASS") >= 3
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
-                 for o in c.get("outputs", []))
-    assert images >= 5
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    from helpers.widgets import filters as widget_module
-    globs = dict(np=np, helpers=helpers, load_model=helpers.load_model)
-    for module in (F, widget_module):
-        result = doctest.testmod(module, extraglobs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -1,0 +1,239 @@
+"""The notebooks: authored as jupytext py:percent text, paired with a clean .ipynb, and each tutorial
+runs top to bottom.
+
+* every ``notebooks/**/*.py`` has its ``.ipynb`` twin (and the reverse) with the same cells;
+* the rules for a committed ``.ipynb``: cell ids ``"0"``, ``"1"``, ... in order (what ``make strip``
+  writes), no cell over 40 lines, no outputs or execution counts, no saved widget state, kernel python3;
+* one execution test over every tutorial notebook, ``notebooks/[0-9][0-9]_*.ipynb`` (marker ``notebook``),
+  with what each notebook must print and show in the ``EXPECT`` table below;
+* the checkers themselves catch a difference, and ``make sync``'s two steps repair it (on a temp copy).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from run_notebooks import TUTORIALS, pair_differences  # noqa: E402  (the same glob and check as make notebooks)
+
+jupytext = pytest.importorskip("jupytext")
+
+MAX_CELL_LINES = 40
+SOURCES = sorted(NOTEBOOKS.rglob("*.py"))
+IPYNBS = sorted(NOTEBOOKS.rglob("*.ipynb"))
+TUTORIAL_PATHS = sorted(NOTEBOOKS.glob(TUTORIALS))
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(NOTEBOOKS))
+
+
+def rule_violations(ipynb: Path) -> list[str]:
+    """What breaks the rules for a committed .ipynb ([] if nothing); reads the raw JSON as committed."""
+    nb = json.loads(Path(ipynb).read_text(encoding="utf-8"))
+    problems = []
+    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
+        problems.append(f"nbformat {nb.get('nbformat')}.{nb.get('nbformat_minor')}: cell ids need 4.5 or later")
+    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    if kernel != "python3":
+        problems.append(f"kernelspec name is {kernel!r}, not 'python3'")
+    if "widgets" in nb.get("metadata", {}):
+        problems.append("saved widget state in the notebook metadata: run `make strip`")
+    for i, cell in enumerate(nb.get("cells", [])):
+        source = "".join(cell.get("source", []))
+        if cell.get("id") != str(i):
+            problems.append(f"cell {i} has id {cell.get('id')!r}, not {str(i)!r}: run `make strip`")
+        if len(source.splitlines()) > MAX_CELL_LINES:
+            problems.append(f"cell {i} has {len(source.splitlines())} lines (at most {MAX_CELL_LINES}): "
+                            f"{source[:60]!r}")
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
+            problems.append(f"cell {i} has outputs or an execution count: run `make strip`")
+    return problems
+
+
+# --------------------------------------------------------------------------- pairs and rules
+def test_the_notebooks_are_there():
+    assert len(TUTORIAL_PATHS) >= 3 and len(list((NOTEBOOKS / "apps").glob("*_app.ipynb"))) >= 3
+    assert {p.stem for p in SOURCES} == {p.stem for p in IPYNBS}  # each file has its twin
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=_id)
+def test_text_source_and_ipynb_are_in_sync(source):
+    assert pair_differences(source) == []
+
+
+@pytest.mark.parametrize("ipynb", IPYNBS, ids=_id)
+def test_every_ipynb_has_its_text_source(ipynb):
+    assert ipynb.with_suffix(".py").exists(), f"{ipynb} has no py:percent source: run `make sync`"
+
+
+@pytest.mark.parametrize("ipynb", IPYNBS, ids=_id)
+def test_committed_ipynb_follows_the_rules(ipynb):
+    assert rule_violations(ipynb) == []
+
+
+# --------------------------------------------------------------------------- the checkers catch problems
+def _copy_pair(tmp_path: Path, name: str = "apps/gradcam_app") -> tuple[Path, Path]:
+    py, ipynb = tmp_path / (Path(name).name + ".py"), tmp_path / (Path(name).name + ".ipynb")
+    shutil.copy(NOTEBOOKS / (name + ".py"), py)
+    shutil.copy(NOTEBOOKS / (name + ".ipynb"), ipynb)
+    os.utime(py, (1e9, 1e9))
+    os.utime(ipynb, (1e9, 1e9))
+    return py, ipynb
+
+
+def _sync(path: Path) -> None:
+    """``make sync`` on one pair: jupytext --sync (the newer file wins), then nbstripout."""
+    from jupytext.cli import jupytext as jupytext_cli
+
+    jupytext_cli(["--sync", "--quiet", str(path)])
+    subprocess.run([sys.executable, "-m", "nbstripout", str(path.with_suffix(".ipynb"))], check=True)
+
+
+def test_an_edited_text_source_is_detected_and_make_sync_updates_the_ipynb(tmp_path):
+    py, ipynb = _copy_pair(tmp_path)
+    assert pair_differences(py) == [] and rule_violations(ipynb) == []
+
+    text = py.read_text(encoding="utf-8")
+    assert "explorer = gradcam_explorer(model)" in text
+    py.write_text(text.replace("explorer = gradcam_explorer(model)", "explorer = gradcam_explorer(model)  # edited")
+                  + "\n# %%\nprint('a new cell')\n", encoding="utf-8")
+    os.utime(py, (1e9 + 60, 1e9 + 60))  # edited after the .ipynb was written
+    problems = pair_differences(py)
+    assert len(problems) == 1 and "differ from cell 1" in problems[0], problems
+
+    from jupytext.cli import jupytext as jupytext_cli
+
+    jupytext_cli(["--sync", "--quiet", str(py)])  # step 1 of make sync
+    assert pair_differences(py) == []
+    cells = json.loads(ipynb.read_text(encoding="utf-8"))["cells"]
+    assert "# edited" in "".join(cells[1]["source"]) and "".join(cells[-1]["source"]) == "print('a new cell')"
+    assert any("cell 3 has id" in p for p in rule_violations(ipynb))  # jupytext gives the new cell a random id
+
+    subprocess.run([sys.executable, "-m", "nbstripout", str(ipynb)], check=True)  # step 2: make strip
+    assert rule_violations(ipynb) == [] and pair_differences(py) == []
+
+
+def test_an_ipynb_edited_in_jupyter_is_detected_and_make_sync_updates_the_text(tmp_path):
+    import nbformat
+
+    py, ipynb = _copy_pair(tmp_path)
+    nb = nbformat.read(ipynb, as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace("Where did the network look?", "Where did it look?")
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
+    nb.cells[1].execution_count = 1
+    nbformat.write(nb, ipynb)
+    os.utime(ipynb, (1e9 + 60, 1e9 + 60))
+    assert any("differ from cell 0" in p for p in pair_differences(ipynb))
+    assert any("outputs" in p for p in rule_violations(ipynb))
+
+    _sync(ipynb)
+    assert "# # Where did it look?" in py.read_text(encoding="utf-8")
+    assert pair_differences(py) == [] and rule_violations(ipynb) == []
+
+
+def test_rule_checker_catches_a_long_cell_a_wrong_kernel_and_a_missing_twin(tmp_path):
+    import nbformat
+
+    py, ipynb = _copy_pair(tmp_path)
+    nb = nbformat.read(ipynb, as_version=4)
+    nb.cells[1].source = "\n".join(f"x{i} = {i}" for i in range(MAX_CELL_LINES + 1))
+    nb.metadata.kernelspec.name = "python2"
+    nbformat.write(nb, ipynb)
+    problems = rule_violations(ipynb)
+    assert any(f"cell 1 has {MAX_CELL_LINES + 1} lines" in p for p in problems)
+    assert any("kernelspec" in p for p in problems)
+    py.unlink()
+    assert "missing" in pair_differences(ipynb)[0]
+
+
+# --------------------------------------------------------------------------- executing the tutorials
+def _notebook_01_checks(model) -> dict[str, str]:
+    """Answers to notebook 1's exercises computed here, independently of the notebook: call -> printed."""
+    import helpers
+
+    image = helpers.load_image("chelsea", size=model)
+    acts = helpers.activations(model, image, helpers.layer_names(model, kinds=("activation",)))
+    mostly_dead = next(n for n, a in acts.items() if np.mean(a.reshape(-1, a.shape[-1]).max(0) <= 0) > 0.5)
+    peaks = acts["stem_activation"].reshape(-1, acts["stem_activation"].shape[-1]).max(0)
+    return {
+        'check_1("block2b_expand_activation", 79)': "✓", 'check_1("block2b_expand_activation", 0)': "✗ not quite",
+        f'check_2("{mostly_dead}")': "✓", 'check_2("stem_activation")': "✗ not quite",
+        'check_3("block2a_dwconv")': "✓", 'check_3("stem_conv")': "✗ not quite",
+        f"check_4({int(np.argmax(peaks))})": "✓", f"check_4({int(np.argmin(peaks))})": "✗ not quite",
+    }
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a tutorial notebook's run must show, besides finishing with no error."""
+
+    says: tuple[str, ...] = ()                               # printed somewhere
+    never: tuple[str, ...] = ()                              # never printed
+    exactly: dict[str, int] = field(default_factory=dict)    # printed exactly n times
+    at_least: dict[str, int] = field(default_factory=dict)   # printed n times or more
+    pictures: int = 0                                        # PNG outputs, at least
+    widget: bool = False                                     # an explorer widget is displayed
+    checks: Callable | None = None                           # model -> {extra cell: what it prints first}
+
+
+EXPECT = {  # by the notebook's number; a notebook not listed must still run without error
+    "01": Expect(says=("textbook and helpers agree ✓",), exactly={"✗ not answered yet": 4}, pictures=8,
+                 widget=True, checks=_notebook_01_checks),
+    "02": Expect(never=("FAIL",), at_least={"PASS": 3}, pictures=5),
+    "03": Expect(says=("textbook and helpers agree",), at_least={"not answered yet": 3}, pictures=6),
+}
+
+
+def test_every_expectation_has_its_notebook():
+    assert set(EXPECT) <= {p.name[:2] for p in TUTORIAL_PATHS}
+
+
+def _printed(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []))
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("path", TUTORIAL_PATHS, ids=lambda p: p.stem)
+def test_tutorial_notebook_runs_headless(path, default_model):
+    import nbformat
+    from nbclient import NotebookClient
+
+    expect = EXPECT.get(path.name[:2], Expect())
+    nb = nbformat.read(path, as_version=4)
+    n_cells = len(nb.cells)
+    checks = expect.checks(default_model) if expect.checks else {}
+    nb.cells.extend(nbformat.v4.new_code_cell(call) for call in checks)
+
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()  # raises on any error
+
+    code = [c for c in nb.cells[:n_cells] if c.cell_type == "code"]
+    text = "".join(_printed(c) for c in code)
+    outputs = [o for c in code for o in c.get("outputs", [])]
+    for s in expect.says:
+        assert s in text
+    for s in expect.never:
+        assert s not in text, text
+    for s, n in expect.exactly.items():
+        assert text.count(s) == n, (s, text.count(s))
+    for s, n in expect.at_least.items():
+        assert text.count(s) >= n, (s, text.count(s))
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= expect.pictures
+    if expect.widget:
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    for cell, (call, printed) in zip(nb.cells[n_cells:], checks.items()):
+        assert _printed(cell).startswith(printed), (call, _printed(cell))
