@@ -1,5 +1,6 @@
 """Intermediate activations: every feature map of every layer for one image, and the small
-pieces of maths needed to look at them (normalisation, mosaic tiling, dead channels, sparsity).
+pieces of maths needed to look at them (normalisation, dead channels, sparsity). Drawing them
+(mosaics, colours) is :mod:`helpers.plotting`'s job.
 
 The technique itself is one function, :func:`activations`: a multi-output *feature model*
 (``helpers.features.feature_model``: raw pixels -> the outputs of the chosen layers) is built
@@ -15,20 +16,15 @@ Example:
 
 from __future__ import annotations
 
-import math
-import weakref
-
 import numpy as np
 import tensorflow as tf
 
+from ._cache import store
 from .features import feature_fn, iter_layers, layer_names, require_spatial
 from .models import prepare
 
 NORMALIZATIONS = ("channel", "layer", "global")
 DEFAULT_KINDS = ("conv", "pool")
-
-_RESOLVED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
 
 # --------------------------------------------------------------------------- the technique
 def default_layers(model) -> list[str]:
@@ -54,14 +50,12 @@ def resolve_layers(model, layers=None) -> tuple[str, ...]:
         ('stem_conv', 'top_conv')
     """
     key = None if layers is None else ((layers,) if isinstance(layers, str) else tuple(layers))
-    cache = _RESOLVED.setdefault(model, {})
     try:
         hash(key)
     except TypeError:  # unhashable "names": the check below raises a clear error
         return _resolve_layers(model, key)
-    if key not in cache:  # checking ~50 names against ~150 layers costs ~5 ms: do it once
-        cache[key] = _resolve_layers(model, key)
-    return cache[key]
+    # checking ~50 names against ~150 layers costs ~5 ms: do it once per layer set
+    return store(model, "resolved_layers", max_items=256).get_or_make(key, lambda: _resolve_layers(model, key))
 
 
 def _resolve_layers(model, layers) -> tuple[str, ...]:
@@ -84,7 +78,8 @@ def activations(model, image, layers=None) -> dict[str, np.ndarray]:
     """The output of each requested layer for an image: ``{layer name: (h, w, channels) float32}``.
 
     One compiled forward pass computes all requested layers together (the feature model is
-    built once per model and layer set, and cached). Keys come in forward order.
+    built once per model and layer set, and cached). Keys come in forward order. The arrays are
+    read-only views of TensorFlow's results (no copy); ``.copy()`` one to change it.
 
     Args:
         model: a Keras model taking raw 0..255 RGB pixels (``helpers.load_model()``), also a
@@ -114,17 +109,13 @@ def activations(model, image, layers=None) -> dict[str, np.ndarray]:
 
 
 def _as_numpy(tensor) -> np.ndarray:
-    """The tensor's values as float32 numpy WITHOUT a copy where TensorFlow allows it.
+    """The tensor's values as a read-only float32 numpy view, without a copy.
 
-    ``Tensor.numpy()`` copies its result (tensors are immutable); for ~25 MB of feature maps
-    that copy, into freshly allocated pages, costs about a third of a forward pass. The tensor
-    here is ours alone, so the array may share its buffer (the array keeps the tensor alive).
+    ``np.asarray`` of an eager tensor shares its buffer (``Tensor.numpy()`` would copy ~25 MB
+    of feature maps into fresh pages: about a third of a forward pass). Read-only, so a cached
+    result cannot be changed by accident.
     """
-    view = getattr(tensor, "_numpy", None)
-    try:
-        a = view() if view is not None else np.asarray(tensor)
-    except Exception:  # noqa: BLE001 - a TensorFlow without the private accessor: copy instead
-        a = np.asarray(tensor)
+    a = np.asarray(tensor)
     return a if a.dtype == np.float32 else a.astype(np.float32)
 
 
@@ -278,80 +269,4 @@ def shrink_maps(maps, size: tuple[int, int]) -> np.ndarray:
     for i in range(0, c, 4):  # OpenCV's fast paths take up to 4 channels at a time
         part = cv2.resize(np.ascontiguousarray(a[..., i:i + 4]), (tw, th), interpolation=interp)
         out[..., i:i + 4] = part.reshape(th, tw, -1)
-    return out
-
-
-def mosaic_grid(channels: int, ncols: int | None = None) -> tuple[int, int]:
-    """``(rows, columns)`` of the mosaic of ``channels`` tiles. The default number of columns
-    is a multiple of 8 (so channel numbers are easy to read) giving a roughly 2:1 wide picture.
-
-    Example:
-        >>> mosaic_grid(96)
-        (6, 16)
-    """
-    channels = int(channels)
-    if channels < 1:
-        raise ValueError(f"a mosaic needs at least one channel, got {channels}")
-    if ncols is None:
-        ncols = channels if channels <= 8 else 8 * math.ceil(math.sqrt(2 * channels) / 8)
-    ncols = int(ncols)
-    if ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols}")
-    ncols = min(ncols, channels)
-    return math.ceil(channels / ncols), ncols
-
-
-def mosaic(maps, ncols: int | None = None, pad: int = 1, fill=0) -> np.ndarray:
-    """Tile the channels of ``(h, w, c[, ...])`` into one image: channel k goes to row
-    ``k // ncols``, column ``k % ncols``; tiles are separated by ``pad`` pixels of ``fill``.
-    Extra trailing axes (e.g. RGB colour) are kept, so a colourised stack tiles too.
-
-    Example:
-        >>> mosaic(np.arange(4).reshape(1, 1, 4), ncols=2, pad=0).tolist()
-        [[0, 1], [2, 3]]
-    """
-    a = np.asarray(maps)
-    if a.ndim < 3:
-        raise ValueError(f"mosaic needs maps of shape (height, width, channels); got shape {a.shape}")
-    if int(pad) < 0:
-        raise ValueError(f"pad must be >= 0, got {pad}")
-    pad = int(pad)
-    h, w, c = a.shape[:3]
-    extra = a.shape[3:]
-    rows, cols = mosaic_grid(c, ncols)
-    tiles = np.full((rows * cols, h + pad, w + pad, *extra), fill, dtype=a.dtype)
-    tiles[:c, :h, :w] = np.moveaxis(a, 2, 0)
-    big = tiles.reshape(rows, cols, h + pad, w + pad, *extra).swapaxes(1, 2)
-    big = big.reshape(rows * (h + pad), cols * (w + pad), *extra)
-    return big[:rows * (h + pad) - pad, :cols * (w + pad) - pad]
-
-
-def tile_origin(k: int, shape: tuple, ncols: int | None = None, pad: int = 1) -> tuple[int, int]:
-    """Top-left pixel ``(y, x)`` of channel ``k``'s tile in :func:`mosaic` of maps of ``shape``."""
-    h, w, c = shape[:3]
-    if not 0 <= int(k) < c:
-        raise IndexError(f"channel {k} is out of range: this layer has {c} channels (0..{c - 1})")
-    _, cols = mosaic_grid(c, ncols)
-    r, col = divmod(int(k), cols)
-    return r * (h + pad), col * (w + pad)
-
-
-def unmosaic(tiled, shape: tuple, ncols: int | None = None, pad: int = 1) -> np.ndarray:
-    """Inverse of :func:`mosaic`: recover the ``(h, w, c)`` stack from a mosaic image.
-
-    Example:
-        >>> x = np.random.rand(5, 4, 7); np.array_equal(unmosaic(mosaic(x), x.shape), x)
-        True
-    """
-    t = np.asarray(tiled)
-    h, w, c = (int(s) for s in shape[:3])
-    rows, cols = mosaic_grid(c, ncols)
-    expected = (rows * (h + pad) - pad, cols * (w + pad) - pad)
-    if t.shape[:2] != expected:
-        raise ValueError(f"a mosaic of {c} maps of {h}x{w} (pad {pad}) is {expected[0]}x{expected[1]} pixels; "
-                         f"got {t.shape[:2]}")
-    out = np.empty((h, w, c, *t.shape[2:]), dtype=t.dtype)
-    for k in range(c):
-        y, x = tile_origin(k, (h, w, c), ncols, pad)
-        out[:, :, k] = t[y:y + h, x:x + w]
     return out

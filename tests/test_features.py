@@ -25,9 +25,10 @@ def test_flat_model_values_equal_direct_sub_models(default_model, cat_224):
     x = cat_224[None].astype(np.float32)
     names = ["stem_conv", "block2b_add", "top_activation"]
     outs = feature_model(default_model, names, with_logits=True)(x)
-    for name, out in zip(names, outs):
-        np.testing.assert_allclose(out.numpy(), _direct(default_model, name, x), atol=1e-5)
-    np.testing.assert_allclose(outs[-1].numpy(), default_model(x).numpy(), atol=1e-4)
+    assert list(outs) == [*names, "logits"]
+    for name in names:
+        np.testing.assert_allclose(outs[name].numpy(), _direct(default_model, name, x), atol=1e-5)
+    np.testing.assert_allclose(outs["logits"].numpy(), default_model(x).numpy(), atol=1e-4)
 
 
 def test_feature_models_are_cached_and_truncated(default_model):
@@ -35,7 +36,7 @@ def test_feature_models_are_cached_and_truncated(default_model):
     assert feature_model(default_model, ("block3a_expand_conv",)) is a
     assert "top_conv" not in {layer.name for layer in a.layers}
     small = feature_model(default_model, ["block3a_expand_conv"], input_shape=(96, 96, 3))
-    assert small.outputs[0].shape == (None, 24, 24, 144)
+    assert small.output["block3a_expand_conv"].shape == (None, 24, 24, 144)
 
 
 def test_nested_sequential_transfer_learning_shape():
@@ -44,7 +45,7 @@ def test_nested_sequential_transfer_learning_shape():
     model = keras.Sequential([base, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
     model.build((None, 32, 32, 3))
     x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
-    conv2, relu2, z = feature_model(model, ["base_conv2", "base_relu2"], with_logits=True)(x)
+    conv2, relu2, z = feature_model(model, ["base_conv2", "base_relu2"], with_logits=True)(x).values()
     np.testing.assert_allclose(conv2.numpy(), _direct(base, "base_conv2", x), atol=1e-5)
     np.testing.assert_allclose(relu2.numpy(), np.maximum(conv2.numpy(), 0), atol=1e-6)
     np.testing.assert_allclose(z.numpy(), model(x).numpy(), atol=1e-5)
@@ -59,7 +60,7 @@ def test_nested_functional_model_and_other_input_size():
     y = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(base(inputs)))
     model = keras.Model(inputs, y)
     x = np.random.default_rng(1).uniform(0, 255, (1, 48, 48, 3)).astype(np.float32)
-    (pool,) = feature_model(model, ["base_pool1"], input_shape=(48, 48, 3))(x)
+    (pool,) = feature_model(model, ["base_pool1"], input_shape=(48, 48, 3))(x).values()
     np.testing.assert_allclose(pool.numpy(), _direct(base, "base_pool1", x), atol=1e-5)
 
 
@@ -67,7 +68,7 @@ def test_plain_sequential_model():
     model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3, name="c1"),
                               keras.layers.Flatten(), keras.layers.Dense(2)])
     x = np.ones((1, 16, 16, 3), np.float32)
-    (c1,) = feature_model(model, ["c1"])(x)
+    (c1,) = feature_model(model, ["c1"])(x).values()
     np.testing.assert_allclose(c1.numpy(), model.get_layer("c1")(x).numpy(), atol=1e-6)
 
 
@@ -116,11 +117,44 @@ def test_other_input_size_with_a_size_fixing_head():
     y = keras.layers.Dense(2)(keras.layers.Flatten()(x))  # needs exactly 16 * 16 * 4 inputs
     model = keras.Model(inputs, y)
     x64 = np.random.default_rng(3).uniform(0, 255, (1, 64, 64, 3)).astype(np.float32)
-    (p1,) = feature_model(model, ["p1"], input_shape=(64, 64, 3))(x64)
+    (p1,) = feature_model(model, ["p1"], input_shape=(64, 64, 3))(x64).values()
     conv = model.get_layer("c1")(x64).numpy()
     expected = conv.reshape(1, 32, 2, 32, 2, 4).max(axis=(2, 4))  # independent 2x2 max pooling
     np.testing.assert_allclose(p1.numpy(), expected, atol=1e-5)
     nested = keras.Sequential([model.layers[1], model.layers[2], keras.layers.Flatten(), keras.layers.Dense(2)])
     nested.build((None, 32, 32, 3))
-    (p1n,) = feature_model(nested, ["p1"], input_shape=(64, 64, 3))(x64)
+    (p1n,) = feature_model(nested, ["p1"], input_shape=(64, 64, 3))(x64).values()
     np.testing.assert_allclose(p1n.numpy(), expected, atol=1e-5)
+
+
+def test_feature_fn_returns_the_layers_in_the_order_asked_for(default_model, cat_224):
+    from helpers.features import feature_fn
+
+    x = cat_224[None].astype(np.float32)
+    a, b = feature_fn(default_model, ["block2b_add", "stem_conv"])(x)
+    assert a.shape == (1, 56, 56, 24) and b.shape == (1, 112, 112, 32)
+    np.testing.assert_allclose(b.numpy(), _direct(default_model, "stem_conv", x), atol=1e-5)
+
+
+def test_predecessor_is_the_layer_whose_output_feeds_it(default_model):
+    from helpers.features import predecessor
+
+    assert predecessor(default_model, "stem_activation").name == "stem_bn"
+    assert predecessor(default_model, "block2a_expand_activation").name == "block2a_expand_bn"
+    first = layer_names(default_model, kinds="all", spatial=False)[0]
+    assert predecessor(default_model, first) is None  # fed by the model's input
+
+
+def test_subclassed_model_is_refused_with_a_clear_message():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = keras.layers.Conv2D(2, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    net = Net()
+    net(np.zeros((1, 8, 8, 3), np.float32))
+    with pytest.raises(ValueError, match="subclassed"):
+        feature_model(net, ["conv2d"], input_shape=(8, 8, 3))
