@@ -18,11 +18,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..activations import (NORMALIZATIONS, activations, mosaic_grid, resolve_layers, sparsity, tile_origin,
-                           value_range)
-from ..features import layer_names
+from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity, value_range
+from ..layers import layer_names
 from ..images import load_image
-from ..plotting import mosaic_rgb
+from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
 from ._common import ImagePicker, guarded, png_bytes
 
 _CACHE_IMAGES = 2  # activations of every layer of one image: ~50 MB for EfficientNet-Lite0
@@ -176,7 +175,7 @@ class ActivationExplorer(W.VBox):
         """Each channel's size in the mosaic: its real size, or smaller so the mosaic fits its
         place on screen (drawing ~1M pixels only to have Matplotlib shrink them costs ~50 ms)."""
         h, w, c = shape
-        rows, cols = mosaic_grid(c)
+        rows, cols = grid_shape(c)
         box = self._ax_mosaic.get_window_extent()
         scale = min(box.width / (cols * (w + 1)), box.height / (rows * (h + 1)))
         if scale >= 0.8:
@@ -189,7 +188,7 @@ class ActivationExplorer(W.VBox):
         h, w, c = maps.shape
         th, tw = self._tile
         self._mosaic_im = self._ax_mosaic.imshow(rgba, interpolation="nearest")
-        _label_mosaic_axes(self._ax_mosaic, (th, tw, c))
+        label_mosaic_axes(self._ax_mosaic, (th, tw, c))
         self._rect = Rectangle((-1, -1), tw + 1, th + 1, fill=False, edgecolor="red", linewidth=1.5)
         self._ax_mosaic.add_patch(self._rect)
         self._channel_im = self._ax_channel.imshow(maps[..., 0], cmap=self.cmap,
@@ -215,21 +214,6 @@ class ActivationExplorer(W.VBox):
         for artist in self._dynamic:
             artist.draw(renderer)
         return png_bytes(np.asarray(canvas.buffer_rgba()))
-
-
-def _label_mosaic_axes(ax, shape, ncols=None):
-    """Tick labels that give channel numbers: row start on the y-axis, offset on the x-axis."""
-    h, w, c = shape
-    rows, cols = mosaic_grid(c, ncols)
-    step = 1 if cols <= 16 else 4 if cols <= 32 else 8
-    ax.set_xticks([k * (w + 1) + w / 2 for k in range(0, cols, step)], [f"+{k}" for k in range(0, cols, step)],
-                  fontsize=7)
-    rstep = max(1, rows // 16)
-    ax.set_yticks([r * (h + 1) + h / 2 for r in range(0, rows, rstep)],
-                  [str(r * cols) for r in range(0, rows, rstep)], fontsize=7)
-    ax.tick_params(length=0, pad=1)
-    for side in ax.spines.values():
-        side.set_visible(False)
 
 
 def activation_explorer(model, image="chelsea", layers=None, *, layer: str | None = None, channel: int = 0,

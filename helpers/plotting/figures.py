@@ -1,11 +1,16 @@
-"""Matplotlib helpers shared by the notebooks. Plot functions take arrays and return the figure;
-none of them computes a technique (they call nothing but numpy/matplotlib)."""
+"""Matplotlib figures for the notebooks. Plot functions take arrays and return the figure;
+none of them computes a technique."""
 
 from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
+
+from ..activations import dead_channels, normalize, shrink_maps
+from .colour import colormap, lookup_table
+from .tiles import grid_shape, mosaic, tile_origin
 
 
 def show_images(images, titles=None, *, ncols: int | None = None, size: float = 2.6, cmap=None):
@@ -28,11 +33,6 @@ def show_images(images, titles=None, *, ncols: int | None = None, size: float = 
             ax.set_title(str(titles[i]), fontsize=9)
     fig.tight_layout()
     return fig
-
-
-def colormap(name: str):
-    """A Matplotlib colormap by name (``mpl.colormaps``; ``cm.get_cmap`` is gone since 3.9)."""
-    return mpl.colormaps[name]
 
 
 # --- Grad-CAM (issue 5) ---------------------------------------------------------------------
@@ -123,11 +123,6 @@ def show_kernels(kernels, *, ncols: int = 16, size: float = 0.55, title: str | N
 _BLANK = np.array([225, 225, 225], np.uint8)  # dead channels: a light grey tile, not a colour of the map
 
 
-def _lut(cmap) -> np.ndarray:
-    cmap = colormap(cmap) if isinstance(cmap, str) else cmap
-    return np.round(cmap(np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
-
-
 def mosaic_rgb(maps, mode: str = "channel", *, value_range=None, ncols=None, pad: int = 1, cmap="viridis",
                tile: tuple[int, int] | None = None):
     """One layer's feature maps ``(h, w, c)`` as a single RGB mosaic (uint8): normalised
@@ -138,14 +133,12 @@ def mosaic_rgb(maps, mode: str = "channel", *, value_range=None, ncols=None, pad
     Example:
         >>> rgb, dead = mosaic_rgb(np.random.rand(8, 8, 5))
     """
-    from .activations import dead_channels, mosaic, normalize, shrink_maps
-
     maps = np.asarray(maps)
     dead = dead_channels(maps)
     levels = normalize(maps, mode, value_range)
     if tile is not None:
         levels = shrink_maps(levels, tile)
-    coloured = _lut(cmap)[levels]  # (h, w, c, 3) uint8
+    coloured = lookup_table(cmap)[levels]  # (h, w, c, 3) uint8
     coloured[:, :, dead] = _BLANK
     return mosaic(coloured, ncols=ncols, pad=pad, fill=255), dead
 
@@ -156,30 +149,33 @@ def draw_mosaic(ax, maps, mode: str = "channel", *, value_range=None, ncols=None
     The y-axis gives the first channel number of each row, the x-axis the offset within the
     row (channel = row label + column label); ``highlight`` outlines one channel in red.
     Returns the dead-channel mask."""
-    from .activations import mosaic_grid, tile_origin
-
     maps = np.asarray(maps)
     h, w, c = maps.shape
     rgb, dead = mosaic_rgb(maps, mode, value_range=value_range, ncols=ncols, cmap=cmap)
-    rows, cols = mosaic_grid(c, ncols)
     ax.imshow(rgb, interpolation="nearest" if h < 64 else "antialiased")
-    step = 1 if cols <= 16 else 4 if cols <= 32 else 8
-    ax.set_xticks([k * (w + 1) + w / 2 for k in range(0, cols, step)], [f"+{k}" for k in range(0, cols, step)],
-                  fontsize=7)
-    rstep = max(1, rows // 16)
-    ax.set_yticks([r * (h + 1) + h / 2 for r in range(0, rows, rstep)], [str(r * cols) for r in range(0, rows, rstep)],
-                  fontsize=7)
-    ax.tick_params(length=0, pad=1)
-    for side in ax.spines.values():
-        side.set_visible(False)
+    label_mosaic_axes(ax, maps.shape, ncols)
     if highlight is not None:
         y, x = tile_origin(highlight, maps.shape, ncols)
-        from matplotlib.patches import Rectangle
-
         ax.add_patch(Rectangle((x - 1, y - 1), w + 1, h + 1, fill=False, edgecolor="red", linewidth=1.5))
     if title is not None:
         ax.set_title(title, fontsize=9)
     return dead
+
+
+def label_mosaic_axes(ax, shape, ncols=None, pad: int = 1):
+    """Tick labels that give channel numbers: row start on the y-axis, offset on the x-axis
+    (channel = row label + column label)."""
+    h, w, c = shape[:3]
+    rows, cols = grid_shape(c, ncols)
+    step = 1 if cols <= 16 else 4 if cols <= 32 else 8
+    ax.set_xticks([k * (w + pad) + w / 2 for k in range(0, cols, step)], [f"+{k}" for k in range(0, cols, step)],
+                  fontsize=7)
+    rstep = max(1, rows // 16)
+    ax.set_yticks([r * (h + pad) + h / 2 for r in range(0, rows, rstep)],
+                  [str(r * cols) for r in range(0, rows, rstep)], fontsize=7)
+    ax.tick_params(length=0, pad=1)
+    for side in ax.spines.values():
+        side.set_visible(False)
 
 
 def draw_channel(ax, maps, channel: int, *, cmap="viridis", cax=None, title: str | None = None):
@@ -212,11 +208,9 @@ def show_mosaic(maps, mode: str = "channel", *, value_range=None, ncols=None, cm
         >>> acts = helpers.activations(model, image, ["stem_activation"])
         >>> fig = show_mosaic(acts["stem_activation"], "channel", channel=4, title="stem_activation")
     """
-    from .activations import mosaic_grid
-
     maps = np.asarray(maps)
     h, w, c = maps.shape
-    rows, cols = mosaic_grid(c, ncols)
+    rows, cols = grid_shape(c, ncols)
     aspect = rows * (h + 1) / (cols * (w + 1))
     if channel is None:
         fig, ax = plt.subplots(figsize=(width, max(1.5, width * aspect + 0.5)))
@@ -244,15 +238,13 @@ def show_layers_overview(acts: dict, layers=None, *, n_channels: int = 8, max_la
     Example:
         >>> fig = show_layers_overview(helpers.activations(model, image), n_channels=8)
     """
-    from .activations import mosaic, normalize
-
     names = list(acts) if layers is None else list(layers)
     if len(names) > max_layers:
         names = [names[int(round(i))] for i in np.linspace(0, len(names) - 1, max_layers)]
     missing = [n for n in names if n not in acts]
     if missing:
         raise KeyError(f"layers {missing} are not in the activations dict; it has {list(acts)[:6]} ...")
-    lut = _lut(cmap)
+    lut = lookup_table(cmap)
     fig, axes = plt.subplots(len(names), 1, figsize=(size * n_channels + 2.2, size * len(names) + 0.3),
                              squeeze=False)
     for ax, name in zip(axes[:, 0], names):
