@@ -9,10 +9,17 @@ Each technique is a plain function of (model, image array) -> array:
 'Egyptian cat'
 """
 
-from . import _quiet_tf  # noqa: F401  (first: imports TensorFlow without its CUDA/oneDNN chatter)
-from .features import feature_model, find_layer, layer_names  # noqa: F401
-from .images import load_image, sample_images  # noqa: F401
-from .models import (  # noqa: F401
+import os as _os
+
+# TensorFlow's C++ start-up notes (oneDNN) are noise for a learner: quiet unless asked for.
+# Only a default: set TF_CPP_MIN_LOG_LEVEL=0 before importing helpers to see them.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from ._cache import clear_caches  # noqa: E402,F401
+from .features import feature_model  # noqa: E402,F401
+from .layers import find_layer, layer_names  # noqa: E402,F401
+from .images import load_image, sample_images  # noqa: E402,F401
+from .models import (  # noqa: E402,F401
     WeightsDownloadError,
     available_models,
     forward_fn,
@@ -26,8 +33,9 @@ from .models import (  # noqa: F401
 
 # --- technique modules (each issue adds its own line below) ---
 from .activations import (  # noqa: F401,E402  (issue 3: intermediate activations)
-    activations, count_dead, dead_channels, mosaic, normalize, sparsity, sparsity_by_layer, unmosaic, value_range)
+    activations, count_dead, dead_channels, normalize, sparsity, sparsity_by_layer, value_range)
 from .cam import (  # noqa: F401,E402  (issue 5: Grad-CAM class activation heatmaps)
-    cascading_randomization, gradcam, gradient_saliency, guided_backprop, overlay, spearman)
+    cascading_randomization, gradcam, gradient_saliency, guided_backprop, spearman)
 from .filters import (  # noqa: F401,E402  (issue 4: filter visualisation by gradient ascent)
     FilterResult, filter_activations, filter_atlas, filter_patterns, first_layer_kernels, visualize_filters)
+from .plotting import colorize, mosaic, overlay, unmosaic  # noqa: F401,E402  (drawing: colours, tiles)
