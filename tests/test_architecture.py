@@ -1,0 +1,46 @@
+"""The package's shape, checked: the layer contract (import-linter), module size, and no private
+Keras API outside helpers/_compat.py."""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HELPERS = ROOT / "helpers"
+PRIVATE_KERAS = re.compile(r"keras\.src|_keras_history|_inbound_nodes|\._numpy\(")
+
+
+def test_layer_contract_holds():
+    """`lint-imports` (import-linter) checks the layers declared in pyproject.toml."""
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail("import-linter is not installed: pip install -r requirements-dev.txt")
+    run = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "BROKEN" not in run.stdout and "KEPT" in run.stdout
+
+
+def test_the_contract_names_every_module():
+    """A new module must be placed in a layer, or the contract would not check it."""
+    text = (ROOT / "pyproject.toml").read_text()
+    modules = {p.stem if p.parent == HELPERS else p.parent.name
+               for p in HELPERS.rglob("*.py") if p.name != "__init__.py" or p.parent != HELPERS}
+    unnamed = sorted(m for m in modules if f"helpers.{m}" not in text)
+    assert not unnamed, f"modules missing from [tool.importlinter] layers: {unnamed}"
+
+
+def test_no_module_over_300_lines():
+    long = {str(p.relative_to(ROOT)): n for p in HELPERS.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 300}
+    assert not long, f"split these by concern: {long}"
+
+
+@pytest.mark.parametrize("folder", ["helpers", "tests"])
+def test_private_keras_only_in_compat(folder):
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / folder).rglob("*.py")
+            if p.name not in ("_compat.py", "test_architecture.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1) if PRIVATE_KERAS.search(line)]
+    assert not hits, f"private Keras API outside helpers/_compat.py: {hits}"
