@@ -1,0 +1,142 @@
+"""The classroom app: the three explorers as pages of one Solara app, for a whole class.
+
+Served by :mod:`helpers.apps.server` (``make classroom``). The model, TensorFlow and the compiled
+functions are loaded once per process (when Solara imports this module); every student -- every
+browser tab, a Solara "virtual kernel" -- gets explorers of their own, built the first time they
+open a page and kept until the tab closes, so one student's image, layer, class or upload never
+appears on another's screen. Filter ascents and atlases (seconds of CPU each) run in one shared,
+bounded :class:`~helpers.apps.pool.WorkerPool`; uploads go through
+:func:`~helpers.apps.uploads.guard_uploads`.
+
+Nothing here evaluates text a student sends: the pages hold widgets only, and Solara's virtual
+kernels accept widget messages only (no code execution).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import solara
+from solara.server import kernel_context
+
+from .. import load_model
+from ..features import layer_names
+from ..widgets import activation_explorer, filter_explorer, gradcam_explorer
+from .pool import WorkerPool
+from .uploads import guard_uploads
+
+MODEL_NAME = os.environ.get("CLASSROOM_MODEL", "efficientnet_lite0")
+MODEL = load_model(MODEL_NAME)
+POOL = WorkerPool(workers=int(os.environ.get("CLASSROOM_WORKERS", "1")))
+
+# The activations page offers each block's output (18 layers for EfficientNet-Lite0, ~10 MB of
+# feature maps per photo and student) rather than all 82 (~50 MB).
+_ALL_LAYERS = layer_names(MODEL)
+ACTIVATION_LAYERS = [n for n in _ALL_LAYERS if n.endswith("activation") and "expand" not in n] or _ALL_LAYERS
+
+_SESSIONS: dict[str, dict] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _build_gradcam():
+    explorer = gradcam_explorer(MODEL)
+    guard_uploads(explorer.picker, size=MODEL)
+    return explorer
+
+
+def _build_activations():
+    explorer = activation_explorer(MODEL, layers=ACTIVATION_LAYERS)
+    guard_uploads(explorer.picker, size=MODEL)
+    return explorer
+
+
+def _build_filters():
+    explorer = filter_explorer(MODEL)
+    context = kernel_context.get_current_context()
+    student = context.id
+    redraw, make_atlas = explorer.redraw, explorer.make_atlas  # the explorer's own (error-guarded) work
+
+    def submit(slot, work):
+        if POOL.busy() >= POOL.workers:
+            explorer.status.value = "<i>waiting for a free worker: the class shares this computer ...</i>"
+        POOL.submit(student, slot, work, wrap=lambda: context)
+
+    # The explorer calls self.redraw / self.make_atlas from its controls: send both to the pool.
+    explorer.redraw = lambda: submit("redraw", redraw)
+    explorer.make_atlas = lambda: submit("atlas", make_atlas)
+    return explorer
+
+
+BUILDERS = {"gradcam": _build_gradcam, "activations": _build_activations, "filters": _build_filters}
+
+
+def student_explorer(name: str):
+    """This student's explorer ``name`` (built on first use, dropped when their tab closes)."""
+    context = kernel_context.get_current_context()
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(context.id)
+        if session is None:
+            session = _SESSIONS[context.id] = {}
+            context.on_close(lambda: _forget(context.id))
+    if name not in session:
+        session[name] = BUILDERS[name]()
+    return session[name]
+
+
+def _forget(student) -> None:
+    POOL.forget(student)
+    with _SESSIONS_LOCK:
+        _SESSIONS.pop(student, None)
+
+
+def active_students() -> int:
+    with _SESSIONS_LOCK:
+        return len(_SESSIONS)
+
+
+INTRO = """
+# What does a convolutional network see?
+
+This is **EfficientNet-Lite0**, a real image classifier trained on a million photos
+(1000 classes). Nothing you do here changes it, and nobody else sees your screen.
+
+* **What each layer sees** -- pick a photo and a layer: every tile is one feature map, the
+  output of one filter. Early layers keep edges and colours; deep layers are small and abstract.
+* **What a filter looks for** -- each picture is grown from grey noise until one filter responds
+  as strongly as possible. Slow: your request waits its turn while the class shares the computer.
+* **Where it looked** -- Grad-CAM colours the parts of the photo that pushed the network towards
+  a class. Try *cat_and_coffee* with *tiger cat*, then with *espresso*.
+
+You can upload your own photo (JPEG or PNG, up to 20 MB) on the first and last pages.
+"""
+
+
+@solara.component
+def Intro():
+    solara.Markdown(INTRO)
+
+
+def _page(name: str, title: str, blurb: str):
+    @solara.component
+    def Page():
+        solara.Markdown(f"## {title}\n\n{blurb}")
+        explorer = solara.use_memo(lambda: student_explorer(name), [])
+        solara.display(explorer)
+
+    Page.__name__ = Page.__qualname__ = f"{name.capitalize()}Page"
+    return Page
+
+
+routes = [
+    solara.Route(path="/", component=Intro, label="Start"),
+    solara.Route(path="activations", label="What each layer sees", component=_page(
+        "activations", "What does each layer see?",
+        "Pick a photo (or upload your own), then a layer; move the channel slider to see one map large.")),
+    solara.Route(path="filters", label="What a filter looks for", component=_page(
+        "filters", "What pattern does a filter look for?",
+        "Pick a layer and a filter; *atlas* draws many filters at once (it takes a while).")),
+    solara.Route(path="gradcam", label="Where it looked", component=_page(
+        "gradcam", "Where did the network look?",
+        "Red: strong evidence for the chosen class. *counterfactual* shows what argues against it.")),
+]

@@ -1,0 +1,336 @@
+"""The classroom server (make classroom): one Solara process, many students.
+
+Without a browser: the class-code middleware, the worker pool (latest request wins, one running
+job per student, bounded), the upload limits. With Debian's headless Chromium (Playwright, no
+browser download): five students in one browser each do one thing on the Grad-CAM page; each
+sees their own picture change and nobody else's; no console error; no request leaves
+127.0.0.1; and the server refuses to run code sent over its websocket.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import urlparse
+
+import cv2
+import numpy as np
+import pytest
+
+with warnings.catch_warnings():  # starlette >= 1.0 suggests httpx2 for its TestClient; httpx works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocketDisconnect
+
+from helpers.apps.guard import COOKIE, ClassCodeMiddleware
+from helpers.apps.pool import WorkerPool
+from helpers.apps.server import is_loopback
+from helpers.apps.uploads import guard_uploads
+from helpers.widgets import ImagePicker
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CODE = "test-class-code-1234"
+
+
+# -- class code ---------------------------------------------------------------------------------
+def _tiny_app():
+    async def home(request):
+        return PlainTextResponse("the app")
+
+    async def ws(websocket):
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    return Starlette(routes=[Route("/", home), Route("/gradcam", home), WebSocketRoute("/ws", ws)])
+
+
+def test_class_code_is_required_for_pages_and_websockets():
+    client = TestClient(ClassCodeMiddleware(_tiny_app(), CODE), follow_redirects=False)
+    assert client.get("/").status_code == 403
+    wrong = client.get("/?code=not-the-code")
+    assert wrong.status_code == 403 and "not right" in wrong.text and COOKIE not in wrong.cookies
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect("/ws") as socket_:
+            socket_.receive_text()
+    assert closed.value.code == 1008
+
+    ok = client.get(f"/gradcam?code={CODE}&x=1")
+    assert ok.status_code == 303 and ok.headers["location"] == "/gradcam?x=1"  # the code leaves the address bar
+    cookie = ok.cookies[COOKIE]
+    assert CODE not in cookie and "httponly" in ok.headers["set-cookie"].lower()
+    client.cookies.set(COOKIE, cookie)
+    assert client.get("/").text == "the app"
+    with client.websocket_connect("/ws") as socket_:
+        assert socket_.receive_text() == "hello"
+    client.cookies.set(COOKIE, cookie[:-1] + ("0" if cookie[-1] != "0" else "1"))
+    assert client.get("/").status_code == 403
+
+
+def test_short_codes_are_refused_and_only_loopback_runs_without_a_code():
+    with pytest.raises(ValueError, match="at least 8"):
+        ClassCodeMiddleware(_tiny_app(), "1234")
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "192.168.1.5")] == [
+        True, True, True, False, False]
+
+
+# -- worker pool --------------------------------------------------------------------------------
+def test_pool_replaces_stale_requests_and_serves_students_in_turn():
+    pool = WorkerPool(workers=1)
+    release, ran = threading.Event(), []
+    atlas = pool.submit("ann", "atlas", lambda: (release.wait(10), ran.append("ann-atlas")))
+    while atlas.state != "running":
+        time.sleep(0.01)
+    slider = [pool.submit("ann", "redraw", lambda k=k: ran.append(f"ann-{k}")) for k in range(5)]
+    bob = pool.submit("bob", "redraw", lambda: ran.append("bob"))
+    assert [j.state for j in slider[:4]] == ["replaced"] * 4 and pool.stats["replaced"] == 4
+    release.set()
+    assert slider[-1].wait(10) and bob.wait(10)
+    assert ran == ["ann-atlas", "bob", "ann-4"]  # ann just had the worker: bob goes first
+    pool.shutdown()
+
+
+def test_pool_is_bounded_and_survives_failing_jobs():
+    pool = WorkerPool(workers=2)
+    lock, now, peak = threading.Lock(), [0], [0]
+
+    def work():
+        with lock:
+            now[0] += 1
+            peak[0] = max(peak[0], now[0])
+        time.sleep(0.05)
+        with lock:
+            now[0] -= 1
+
+    def fail():
+        raise ValueError("bad layer")
+
+    bad = pool.submit("eve", "redraw", fail)
+    jobs = [pool.submit(f"s{i}", "redraw", work) for i in range(8)]
+    assert all(j.wait(10) for j in jobs + [bad])
+    assert bad.state == "failed" and isinstance(bad.error, ValueError)
+    assert [j.state for j in jobs] == ["done"] * 8 and peak[0] == 2
+    with pytest.raises(ValueError, match="at least 1"):
+        WorkerPool(workers=0)
+    pool.shutdown()
+
+
+# -- uploads ------------------------------------------------------------------------------------
+def _entry(name: str, content: bytes) -> dict:
+    return {"name": name, "type": "image/png", "size": len(content), "content": memoryview(content),
+            "last_modified": datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)}
+
+
+def _png(image: np.ndarray) -> bytes:
+    return cv2.imencode(".png", image[..., ::-1])[1].tobytes()
+
+
+def test_bad_uploads_are_refused_for_that_student_only():
+    ann, bob = ImagePicker(size=64), ImagePicker(size=64)
+    for picker in (ann, bob):
+        guard_uploads(picker, size=64, max_bytes=2**20)
+    before_ann, before_bob = ann.image.copy(), bob.image.copy()
+
+    ann.upload.value = (_entry("huge.png", b"\x89PNG" + bytes(2**20)),)  # over the cap: never decoded
+    assert "huge.png" in ann.status.value and "1 MB" in ann.status.value
+    assert ann.upload.value == () and np.array_equal(ann.image, before_ann)
+    ann.upload.value = (_entry("notes.txt", b"this is not a picture"),)
+    assert "not an image" in ann.status.value and np.array_equal(ann.image, before_ann)
+    assert bob.status.value == "" and np.array_equal(bob.image, before_bob)
+
+    red = np.zeros((80, 120, 3), np.uint8)
+    red[..., 0] = 255
+    bob.upload.value = (_entry("red.png", _png(red)),)
+    assert bob.status.value == "" and bob.name == "red.png" and bob.image.shape == (64, 64, 3)
+    assert (bob.image[..., 0] == 255).all() and np.array_equal(ann.image, before_ann)
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims width x height (its data is one zlib block of zeros)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(2**20), 9))
+            + chunk(b"IEND", b""))
+
+
+def test_a_pixel_bomb_is_refused_from_its_header():
+    from helpers import images
+
+    if not hasattr(images, "MAX_PIXELS"):
+        pytest.skip("helpers.images has no pixel cap yet (load_image's header check, issue 13)")
+    picker = ImagePicker(size=64)
+    guard_uploads(picker, size=64)
+    before = picker.image.copy()
+    bomb = _png_claiming(20000, 20000)
+    assert len(bomb) < 400_000
+    picker.upload.value = (_entry("bomb.png", bomb),)
+    assert "pixels" in picker.status.value and np.array_equal(picker.image, before)
+
+
+# -- five students in a real browser ---------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def classroom():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must run the classroom browser test: install Debian's chromium (see .ci/run)")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.async_api")
+    from helpers.apps.server import start
+
+    port = _free_port()
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        proc = start(port, log=log)
+        try:
+            yield f"http://127.0.0.1:{port}/", Path(log.name)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except Exception:
+                proc.kill()
+
+
+_PICTURE = """async () => {
+    const img = document.querySelector('img.widget-image');
+    if (!img || !img.src) return null;
+    const data = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+    return data.length ? Array.from(data.slice(0, 64)).join(',') + ':' + data.length + ':' + img.src : null;
+}"""
+
+
+async def _picture(page):
+    return await page.evaluate(_PICTURE)
+
+
+async def _changed(page, before, timeout=90.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = await _picture(page)
+        if now and now != before:
+            return now
+        await asyncio.sleep(0.1)
+    raise AssertionError("the picture did not change")
+
+
+async def _bytes(page) -> str:
+    return await page.evaluate("""async () => {
+        const img = document.querySelector('img.widget-image');
+        const data = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+        const hash = await crypto.subtle.digest('SHA-256', data);
+        return Array.from(new Uint8Array(hash)).map(b => b.toString(16).padStart(2, '0')).join('');
+    }""")
+
+
+async def _five_students(url):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        messages, requests = [], []
+        pages = []
+        for i in range(5):
+            context = await browser.new_context(viewport={"width": 1100, "height": 900})
+            page = await context.new_page()
+            page.on("console", lambda m, i=i: messages.append((i, m.type, m.text)))
+            page.on("pageerror", lambda e, i=i: messages.append((i, "pageerror", str(e))))
+            page.on("requestfailed", lambda r, i=i: messages.append((i, "error", f"request failed: {r.url}")))
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("websocket", lambda ws: requests.append(ws.url))
+            pages.append(page)
+        await asyncio.gather(*(page.goto(url + "gradcam", timeout=180_000) for page in pages))
+        first = await asyncio.gather(*(_changed(page, None, 180) for page in pages))
+
+        async def act(i, page):
+            """Students 0-3 pick the 2nd..5th class of the top five, student 4 another photo."""
+            if i < 4:
+                select = page.locator(".widget-dropdown:has(label:text-is('class')) select").first
+                values = await select.evaluate("s => Array.from(s.options).map(o => o.value)")
+                await select.select_option(values[i + 1])
+                chosen = await select.evaluate("s => s.options[s.selectedIndex].text")
+            else:
+                select = page.locator(".widget-dropdown:has(label:text-is('image')) select").first
+                await select.select_option(label="chelsea")
+                chosen = "chelsea"
+            await _changed(page, first[i])
+            await page.wait_for_timeout(1500)  # let the redraw settle (a new photo redraws twice)
+            return chosen, await _bytes(page)
+
+        mine = await asyncio.gather(*(act(i, page) for i, page in enumerate(pages)))
+        await asyncio.sleep(2.0)
+        final = await asyncio.gather(*(_bytes(page) for page in pages))
+        texts = await asyncio.gather(*(page.locator(".widget-html").all_inner_texts() for page in pages))
+        code_ran = await pages[0].evaluate(_TRY_TO_RUN_CODE.replace("MARKER", str(_MARKER)))
+        await browser.close()
+    return mine, final, texts, messages, requests, code_ran
+
+
+_MARKER = Path(tempfile.gettempdir()) / f"convnet-classroom-{os.getpid()}.marker"
+_TRY_TO_RUN_CODE = """async () => {
+    const kernel = crypto.randomUUID(), session = crypto.randomUUID();
+    const ws = new WebSocket(`ws://${location.host}/jupyter/api/kernels/${kernel}/channels?session_id=${session}`);
+    const replies = [];
+    ws.onmessage = (e) => { try { replies.push(JSON.parse(e.data).header.msg_type); } catch (err) {} };
+    await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; setTimeout(bad, 20000); });
+    const msg = (type, content) => JSON.stringify({channel: 'shell', header: {msg_id: crypto.randomUUID(),
+        msg_type: type, session, username: 'student', date: new Date().toISOString(), version: '5.3'},
+        parent_header: {}, metadata: {}, content, buffers: []});
+    ws.send(msg('kernel_info_request', {}));
+    await new Promise(r => setTimeout(r, 2000));
+    ws.send(msg('execute_request', {code: "open(r'MARKER', 'w').write('ran')", silent: false,
+        store_history: false, user_expressions: {}, allow_stdin: false}));
+    await new Promise(r => setTimeout(r, 2000));
+    ws.close();
+    return replies;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_five_students_each_see_only_their_own_choices_offline(classroom):
+    url, log = classroom
+    _MARKER.unlink(missing_ok=True)
+    mine, final, texts, messages, requests, replies = asyncio.run(_five_students(url))
+
+    assert [h for _, h in mine] == final, "a student's picture changed after their own action finished"
+    assert len(set(final)) == 5, "two students who chose differently see the same picture"
+    for i, (chosen, _) in enumerate(mine):
+        shown = " ".join(texts[i])
+        if i < 4:
+            assert chosen.split(" (")[0] in shown, f"student {i} chose {chosen!r} but sees {shown[:200]!r}"
+            others = [mine[j][0].split(" (")[0] for j in range(4) if j != i]
+            assert not any(f"for {name}" in shown for name in others), f"student {i} sees another's class"
+    errors = [m for m in messages if m[1] in ("error", "pageerror")]
+    assert not errors, errors
+
+    foreign = sorted({u for u in requests if urlparse(u).scheme not in ("blob", "data")
+                      and urlparse(u).hostname != "127.0.0.1"})
+    assert not foreign, f"requests left 127.0.0.1: {foreign}"
+    assert len(requests) > 20  # the check saw the page's real traffic
+
+    assert "kernel_info_reply" in replies, replies  # the websocket itself worked ...
+    assert not _MARKER.exists(), "code sent over the websocket was executed"  # ... and ran no code
+    assert "Could not load URL" not in log.read_text(), "an asset was missing from solara-assets"
