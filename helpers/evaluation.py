@@ -1,0 +1,234 @@
+"""Scoring explanations against ground truth (pure numpy): the pointing game, heat mass in a box,
+and which channel fires on a known region. Used by notebook 4 and its self-checking exercises.
+
+Boxes are ``(x0, y0, x1, y1)`` pixel bounds, end exclusive, as :mod:`helpers.datasets` writes
+them; a box whose ``x0`` is negative means "no box" (e.g. an image without the marker).
+
+Example:
+    >>> heat = np.zeros((10, 10)); heat[2, 7] = 1.0
+    >>> pointing_game(heat, (6, 1, 9, 4)), float(heat_in_box(heat, (6, 1, 9, 4)))
+    (True, 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _heatmaps(heat) -> tuple[np.ndarray, bool]:
+    h = np.asarray(heat, dtype=np.float64)
+    single = h.ndim == 2
+    if single:
+        h = h[None]
+    if h.ndim != 3 or h.shape[1] == 0 or h.shape[2] == 0:
+        raise ValueError(f"expected a heatmap (H, W) or a batch (N, H, W), got shape {np.shape(heat)}")
+    if not np.isfinite(h).all():
+        raise ValueError("the heatmap holds NaN or inf values; compute it again (helpers.gradcam never returns NaN)")
+    return h, single
+
+
+def _boxes(boxes, n: int) -> np.ndarray:
+    b = np.asarray(boxes)
+    if b.ndim == 1:
+        b = np.broadcast_to(b, (n, 4)) if b.shape == (4,) else b
+    if b.shape != (n, 4):
+        raise ValueError(f"expected one (x0, y0, x1, y1) box per heatmap ({n}), got boxes of shape {np.shape(boxes)}")
+    return b.astype(np.int64)
+
+
+def peak(heat) -> np.ndarray:
+    """The ``(x, y)`` pixel of each heatmap's maximum (the first one if several tie).
+
+    Example:
+        >>> peak(np.array([[0, 1], [3, 2]]))
+        array([0, 1])
+    """
+    h, single = _heatmaps(heat)
+    flat = h.reshape(len(h), -1).argmax(axis=1)
+    ys, xs = np.unravel_index(flat, h.shape[1:])
+    out = np.stack([xs, ys], axis=1)
+    return out[0] if single else out
+
+
+def pointing_game(heat, boxes, tolerance: int = 0):
+    """Does the heatmap's peak fall inside the box (grown by ``tolerance`` pixels on each side)?
+    The pointing game of Zhang et al. (2016). ``heat`` (H, W) with one box -> bool; (N, H, W)
+    with (N, 4) boxes -> bool array. A missing box (``x0 < 0``) is never hit.
+
+    Example:
+        >>> pointing_game(np.eye(5)[None].repeat(2, 0), [(0, 0, 1, 1), (3, 0, 5, 2)])
+        array([ True, False])
+    """
+    h, single = _heatmaps(heat)
+    b = _boxes(boxes, len(h))
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
+        raise ValueError(f"tolerance must be a non-negative integer (pixels), got {tolerance!r}")
+    xy = peak(h)
+    t = int(tolerance)
+    hit = ((b[:, 0] >= 0) & (xy[:, 0] >= b[:, 0] - t) & (xy[:, 0] < b[:, 2] + t)
+           & (xy[:, 1] >= b[:, 1] - t) & (xy[:, 1] < b[:, 3] + t))
+    return bool(hit[0]) if single else hit
+
+
+def heat_in_box(heat, boxes):
+    """Fraction of the heat mass (the sum of the non-negative heat) that lies inside the box;
+    0 for a missing box or an all-zero map (never NaN). One map -> float, a batch -> array.
+
+    Example:
+        >>> float(heat_in_box(np.ones((10, 10)), (0, 0, 5, 10)))
+        0.5
+    """
+    h, single = _heatmaps(heat)
+    h = np.clip(h, 0, None)
+    b = _boxes(boxes, len(h))
+    total = h.reshape(len(h), -1).sum(axis=1)
+    inside = np.zeros(len(h))
+    for i, (x0, y0, x1, y1) in enumerate(b):
+        if x0 >= 0:
+            inside[i] = h[i, max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)].sum()
+    frac = np.divide(inside, total, out=np.zeros_like(inside), where=total > 0)
+    return float(frac[0]) if single else frac
+
+
+def box_selectivity(maps, boxes, image_size: int) -> np.ndarray:
+    """For each channel of a layer's feature maps ``(N, h, w, C)``: its mean activation inside
+    the box (scaled from image pixels ``image_size`` to the map) minus its mean activation
+    elsewhere, averaged over the images that have a box. High = the channel fires on what is in
+    the box (e.g. a marker detector). Returns float ``(C,)``.
+
+    Example:
+        >>> m = np.zeros((1, 4, 4, 2)); m[0, :2, :2, 1] = 5.0
+        >>> box_selectivity(m, [(0, 0, 8, 8)], image_size=16)
+        array([0., 5.])
+    """
+    m = np.asarray(maps, dtype=np.float64)
+    if m.ndim != 4:
+        raise ValueError(f"expected feature maps (N, h, w, C), got shape {m.shape}")
+    b = _boxes(boxes, len(m))
+    scores, count = np.zeros(m.shape[-1]), 0
+    for i, box in enumerate(b):
+        if box[0] < 0:
+            continue
+        mask = _map_mask(box, m.shape[1:3], image_size)
+        if mask.all() or not mask.any():
+            continue
+        scores += m[i][mask].mean(axis=0) - m[i][~mask].mean(axis=0)
+        count += 1
+    if count == 0:
+        raise ValueError("no image has a box that covers part of the map: pass images that carry the marker")
+    return scores / count
+
+
+def _map_mask(box, map_hw, image_size: int) -> np.ndarray:
+    """The cells of an (h, w) map whose centres fall inside a box given in image pixels."""
+    h, w = map_hw
+    ys = (np.arange(h) + 0.5) * image_size / h
+    xs = (np.arange(w) + 0.5) * image_size / w
+    return ((ys >= box[1]) & (ys < box[3]))[:, None] & ((xs >= box[0]) & (xs < box[2]))[None, :]
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-checks for notebook 4's exercises. Each takes the learner's answer plus what the notebook
+# measured, and returns a Check that prints as one ✓/✗ line. No answer is stored
+# here: the right one is always derived from the measurement.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict of one exercise check: ``ok`` is True (✓), False (✗) or None (not answered
+    yet); prints as one line, in the same words as the checks of notebooks 1-3."""
+
+    ok: bool | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"✓ correct: {self.message}"
+        if self.ok is None:
+            return f"✗ not answered yet: {self.message}"
+        return f"✗ not quite: {self.message}"
+
+    __repr__ = __str__
+
+    def __bool__(self) -> bool:
+        return bool(self.ok)
+
+
+ACCURACY_OPTIONS = {"a": 0.98, "b": 0.50, "c": 0.0}
+
+
+def check_swapped_prediction(answer, measured_accuracy: float) -> Check:
+    """Exercise 1: predict the shortcut model's accuracy on the swapped test set -- ``"a"``
+    (about 98 %), ``"b"`` (about 50 %, chance) or ``"c"`` (about 0 %). The right option is the
+    one nearest the measured accuracy.
+
+    Example:
+        >>> print(check_swapped_prediction("c", 0.02))
+        ✓ correct: measured 2%, nearest to option c (about 0%)
+    """
+    if answer is None:
+        return Check(None, "set ANSWER_1 to 'a', 'b' or 'c'")
+    key = str(answer).strip().lower().strip("()") if isinstance(answer, str) else None
+    if key not in ACCURACY_OPTIONS:
+        return Check(False, f"{answer!r} is not one of the options: answer 'a', 'b' or 'c'")
+    acc = float(measured_accuracy)
+    truth = min(ACCURACY_OPTIONS, key=lambda k: abs(ACCURACY_OPTIONS[k] - acc))
+    if key == truth:
+        return Check(True, f"measured {acc:.0%}, nearest to option {truth} (about {ACCURACY_OPTIONS[truth]:.0%})")
+    return Check(False, f"option {key} says about {ACCURACY_OPTIONS[key]:.0%}, the model scored {acc:.0%}")
+
+
+def check_marker_channel(answer, selectivity, tolerance: float = 0.9) -> Check:
+    """Exercise 2: which channel is the marker detector? ``selectivity`` is
+    :func:`box_selectivity` per channel; every channel scoring at least ``tolerance`` x the best
+    score counts (so ties are all right).
+
+    Example:
+        >>> print(check_marker_channel(2, [0.1, 3.0, 2.9]))
+        ✓ correct: channel 2 scores 2.90, the best is 3.00 (channels 1, 2 count)
+    """
+    s = np.asarray(selectivity, dtype=np.float64)
+    if s.ndim != 1 or s.size == 0 or not np.isfinite(s).all():
+        raise ValueError(f"selectivity must be one finite score per channel, got shape {s.shape}")
+    if answer is None:
+        return Check(None, "set ANSWER_2 to a channel number")
+    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
+        return Check(False, f"{answer!r} is not a channel number: give an integer 0..{s.size - 1}")
+    if not 0 <= int(answer) < s.size:
+        return Check(False, f"channel {answer} does not exist: this layer has channels 0..{s.size - 1}")
+    best = s.max()
+    good = np.flatnonzero(s >= tolerance * best) if best > 0 else np.array([], int)
+    listed = ", ".join(map(str, good[:8])) + (" ..." if good.size > 8 else "")
+    if int(answer) in good:
+        return Check(True, f"channel {answer} scores {s[answer]:.2f}, the best is {best:.2f} "
+                           f"(channels {listed} count)")
+    return Check(False, f"channel {answer} scores {s[answer]:.2f}, the best is {best:.2f}; "
+                        "sort the scores and look again")
+
+
+def check_heat_follows(answer, hits_on_moved_marker) -> Check:
+    """Exercise 3: after moving the marker, does the heat's peak follow it? ``answer`` is
+    True/False (or "yes"/"no"); the truth is whether the peak lands on the moved marker in most
+    images (``hits_on_moved_marker``: the pointing game's booleans).
+
+    Example:
+        >>> print(check_heat_follows("yes", [True, True, False]))
+        ✓ correct: the peak lands on the moved marker in 67% of the images
+    """
+    hits = np.asarray(hits_on_moved_marker, dtype=bool).ravel()
+    if hits.size == 0:
+        raise ValueError("hits_on_moved_marker is empty: run the pointing game on the moved-marker images first")
+    if answer is None:
+        return Check(None, "set ANSWER_3 to True or False")
+    if isinstance(answer, str) and answer.strip().lower() in ("yes", "no", "true", "false"):
+        answer = answer.strip().lower() in ("yes", "true")
+    if not isinstance(answer, (bool, np.bool_)):
+        return Check(False, f"{answer!r} is not an answer: use True (it follows) or False")
+    rate = hits.mean()
+    truth = rate > 0.5
+    if bool(answer) == truth:
+        return Check(True, f"the peak lands on the moved marker in {rate:.0%} of the images")
+    return Check(False, f"the peak lands on the moved marker in {rate:.0%} of the images")
