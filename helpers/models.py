@@ -1,12 +1,22 @@
-"""Models: the offline default, the keras.applications classics, users' own files; predictions.
+"""Models: what convnet-vis knows about a model (class names, head), and predictions.
 
 Every model that :func:`load_model` returns follows one contract: it takes raw RGB pixel
 values in [0, 255] (float32, NHWC) -- the preprocessing is the model's first layer -- and it
-outputs pre-softmax logits.
+outputs pre-softmax logits. Loading is in :mod:`helpers.loading`; this module knows each model's
+class names and head, checks images for it, and predicts. Its caches live in
+:mod:`helpers._cache` (keyed weakly: a deleted model frees them).
+
+Heads. A softmax head has one logit per class. A single-logit sigmoid head ("binary") is a
+two-class model: its class scores are ``[-z, +z]`` (class 0 = -logit, class 1 = +logit: the
+gradient of either is meaningful for Grad-CAM) and its probabilities are ``sigmoid(-z),
+sigmoid(z)`` -- the sigmoid of each score, *not* their softmax. A single *linear* unit is a
+regression output, refused by class-based methods, unless two class names were given for it
+(``register_model(model, name, ["no", "yes"])``: then it is read as a binary logit).
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,112 +25,32 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .efficientnet_lite import build_efficientnet_lite0
-from .images import DATA_DIR, check_batch, resize
-
-DEFAULT_MODEL = "efficientnet_lite0"
-LITE0_WEIGHTS = DATA_DIR / "models" / "efficientnet_lite0.npz"
-CLASSES_FILE = DATA_DIR / "imagenet_classes.tsv"
-
-# name -> (keras.applications constructor name, preprocessing mode, input size)
-CLASSIC_MODELS = {
-    "vgg16": ("VGG16", "caffe", 224),
-    "vgg19": ("VGG19", "caffe", 224),
-    "resnet50": ("ResNet50", "caffe", 224),
-    "resnet50v2": ("ResNet50V2", "tf", 224),
-    "mobilenet_v2": ("MobileNetV2", "tf", 224),
-    "xception": ("Xception", "tf", 299),
-    "inception_v3": ("InceptionV3", "tf", 299),
-    "densenet121": ("DenseNet121", "torch", 224),
-    "efficientnet_b0": ("EfficientNetB0", "raw", 224),  # has its own rescaling layers
-}
-PREPROCESS_MODES = ("raw", "lite", "tf", "caffe", "torch")
-
-
-class WeightsDownloadError(ConnectionError):
-    """keras.applications could not download ImageNet weights (typically: no network).
-
-    Example:
-        >>> try:  # doctest: +SKIP
-        ...     model = load_model("vgg16")          # offline, weights not cached yet
-        ... except WeightsDownloadError:
-        ...     model = load_model("efficientnet_lite0")
-    """
-
-
-@keras.saving.register_keras_serializable(package="convnet_vis")
-class Preprocess(keras.layers.Layer):
-    """Maps raw RGB pixels 0..255 to what a network was trained on.
-
-    Modes: ``"raw"`` (unchanged), ``"lite"`` ((x - 127) / 128, EfficientNet-Lite),
-    ``"tf"`` (x / 127.5 - 1: MobileNet, Xception, Inception), ``"caffe"`` (RGB -> BGR, minus
-    the ImageNet mean: VGG, ResNet50), ``"torch"`` ((x / 255 - mean) / std: DenseNet).
-
-    Example:
-        >>> float(Preprocess("tf")(np.full((1, 2, 2, 3), 255.0)).numpy().max())
-        1.0
-    """
-
-    def __init__(self, mode: str = "raw", **kwargs):
-        super().__init__(**kwargs)
-        if mode not in PREPROCESS_MODES:
-            raise ValueError(f"unknown preprocessing {mode!r}; choose one of {PREPROCESS_MODES}")
-        self.mode = mode
-
-    def call(self, x):
-        if self.mode == "lite":
-            return (x - 127.0) / 128.0
-        if self.mode == "tf":
-            return x / 127.5 - 1.0
-        if self.mode == "caffe":
-            return x[..., ::-1] - keras.ops.convert_to_tensor([103.939, 116.779, 123.68], x.dtype)
-        if self.mode == "torch":
-            mean = keras.ops.convert_to_tensor([0.485, 0.456, 0.406], x.dtype)
-            std = keras.ops.convert_to_tensor([0.229, 0.224, 0.225], x.dtype)
-            return (x / 255.0 - mean) / std
-        return x
-
-    def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
-
+from ._cache import store
+from .heads import class_logits, final_activation, probabilities, softmax  # noqa: F401  (re-exported)
+from .images import check_batch, resize
+from .loading import (  # noqa: F401  (re-exported: the public names have always lived here)
+    CLASSES_FILE, CLASSIC_MODELS, DEFAULT_MODEL, LITE0_WEIGHTS, PREPROCESS_MODES, Preprocess, WeightsDownloadError,
+    adopt, build_classic, build_lite0, imagenet_class_names, imagenet_class_synonyms, read_file)
+from .validation import (FOREIGN_ERRORS, MAX_SIDE, MIN_OPEN_SIDE, ArgumentTypeError, check_class_names,
+                         check_int, check_model, contract_error)
+from .validation import check_class_index as _check_index
+from .validation import model_input_shape  # noqa: F401  (re-exported)
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What convnet-vis knows about a model beyond Keras: its class names and head type."""
+    """What convnet-vis knows about a model beyond Keras: its class names and head type.
+
+    ``binary``: a single-logit (sigmoid) head, class 1 = +logit, class 0 = -logit.
+    ``regression``: a single linear output with no class names: refused by class-based methods.
+    ``head``: ``"softmax"`` / ``"sigmoid"`` when the model still ends in one (outputs are
+    probabilities, not logits: class-based methods refuse it; ``load_model(model)`` removes it).
+    """
 
     name: str
     class_names: tuple[str, ...]
-    binary: bool = False  # a single-logit (sigmoid) head: class 1 = +logit, class 0 = -logit
-
-
-_INFO: "weakref.WeakKeyDictionary[keras.Model, ModelInfo]" = weakref.WeakKeyDictionary()
-_FORWARD: "weakref.WeakKeyDictionary[keras.Model, tf.types.experimental.GenericFunction]" = (
-    weakref.WeakKeyDictionary())
-
-
-def imagenet_class_names() -> tuple[str, ...]:
-    """The 1000 ImageNet class names in Keras order (offline; ``data/imagenet_classes.tsv``).
-
-    Example:
-        >>> imagenet_class_names()[282]
-        'tiger cat'
-    """
-    return _imagenet_table()[0]
-
-
-def imagenet_class_synonyms() -> tuple[str, ...]:
-    """All WordNet synonyms of each ImageNet class, e.g. ``'tabby, tabby cat'`` (for searching)."""
-    return _imagenet_table()[1]
-
-
-_TABLE: list = []
-
-
-def _imagenet_table():
-    if not _TABLE:
-        rows = [line.split("\t") for line in CLASSES_FILE.read_text(encoding="utf-8").splitlines()[1:]]
-        _TABLE.append((tuple(r[1] for r in rows), tuple(r[2] for r in rows)))
-    return _TABLE[0]
+    binary: bool = False
+    regression: bool = False
+    head: str | None = None
 
 
 def available_models() -> list[str]:
@@ -133,7 +63,7 @@ def available_models() -> list[str]:
     return [DEFAULT_MODEL, *CLASSIC_MODELS]
 
 
-def load_model(name_or_path: str | Path = DEFAULT_MODEL, *, weights: str | None = "imagenet",
+def load_model(name_or_path: str | Path | keras.Model = DEFAULT_MODEL, *, weights: str | None = "imagenet",
                preprocess: str | None = None, class_names=None) -> keras.Model:
     """Load a model that takes raw 0..255 RGB pixels and outputs pre-softmax logits.
 
@@ -141,17 +71,23 @@ def load_model(name_or_path: str | Path = DEFAULT_MODEL, *, weights: str | None 
         name_or_path: ``"efficientnet_lite0"`` (the default; embedded, works offline), a
             keras.applications classic (``"vgg16"``, ``"vgg19"``, ``"resnet50"``,
             ``"mobilenet_v2"``, ``"xception"`` ...; Keras downloads their ImageNet weights on first
-            use), or the path of your own ``.keras`` / ``.h5`` file (loaded with ``safe_mode``).
+            use), the path of your own ``.keras`` / ``.h5`` file (loaded with ``safe_mode``), or
+            a Keras model you built (returned as is, or as a copy without its softmax).
         weights: ``"imagenet"`` or ``None`` (the architecture with random weights, e.g. for tests).
-        preprocess: for your own file: how it expects pixels, one of ``"raw"``, ``"lite"``,
+        preprocess: for your own model: how it expects pixels, one of ``"raw"``, ``"lite"``,
             ``"tf"``, ``"caffe"``, ``"torch"`` (see :class:`Preprocess`); default ``"raw"``.
-        class_names: for your own file: the names of its classes (default ``"class 0"``...).
+        class_names: for your own model: the names of its classes (default ``"class 0"``...).
 
-    A softmax or sigmoid on your model's last layer is removed, so it outputs logits; a
-    single-unit sigmoid head becomes a two-class model (class 1 = +logit, class 0 = -logit).
+    A final softmax or sigmoid on your model -- in its last Dense layer, a separate
+    ``Activation`` or ``Softmax`` layer, or a nested head -- is removed, so it outputs logits; a
+    single-unit sigmoid head becomes a two-class model (class 1 = +logit, class 0 = -logit). A
+    single *linear* unit is a regression output (class-based methods refuse it) unless you give
+    two ``class_names``: then it is read as the logit of a binary classifier.
 
     Raises:
-        ValueError: unknown name (the message lists the available ones) or bad options.
+        ValueError: unknown name (the message lists the available ones) or bad options, e.g.
+            ``preprocess``/``class_names`` for a built-in model (they have their own).
+        TypeError: ``class_names`` given as one string.
         FileNotFoundError: a path that does not exist.
         WeightsDownloadError: a classic model's weights could not be downloaded (offline).
 
@@ -162,79 +98,59 @@ def load_model(name_or_path: str | Path = DEFAULT_MODEL, *, weights: str | None 
     """
     if weights not in ("imagenet", None):
         raise ValueError(f"weights must be 'imagenet' or None, got {weights!r}")
+    if isinstance(name_or_path, keras.Model):
+        model, removed = adopt(name_or_path, preprocess or "raw", owned=False)
+        return _register_user_model(model, name_or_path.name, class_names, removed)
+    if not isinstance(name_or_path, (str, Path)):
+        raise ArgumentTypeError(f"load_model takes a model name, a file path or a keras.Model; got "
+                                f"{type(name_or_path).__name__}")
     key = str(name_or_path)
-    if key.lower() == DEFAULT_MODEL:
-        return _load_lite0(weights)
-    if key.lower() in CLASSIC_MODELS:
-        return _load_classic(key.lower(), weights)
+    if key.lower() == DEFAULT_MODEL or key.lower() in CLASSIC_MODELS:
+        if preprocess is not None or class_names is not None:
+            raise ValueError(f"{key!r} is a built-in ImageNet model with its own preprocessing and 1000 class names: "
+                             "preprocess= and class_names= are for your own model file")
+        if key.lower() == DEFAULT_MODEL:
+            return register_model(build_lite0(weights), DEFAULT_MODEL, imagenet_class_names())
+        return register_model(build_classic(key.lower(), weights), key.lower(), imagenet_class_names())
     path = Path(key).expanduser()
     if path.suffix.lower() in (".keras", ".h5", ".hdf5") or path.exists():
-        return _load_file(path, preprocess or "raw", class_names)
+        model, removed = adopt(read_file(path), preprocess or "raw", owned=True)
+        return _register_user_model(model, path.stem, class_names, removed)
     raise ValueError(f"unknown model {key!r}: choose one of {', '.join(available_models())}, "
                      "or give the path of a .keras / .h5 file")
 
 
-def _load_lite0(weights) -> keras.Model:
-    if weights == "imagenet":
-        if not LITE0_WEIGHTS.exists():
-            raise FileNotFoundError(f"the embedded weights {LITE0_WEIGHTS} are missing; "
-                                    "re-clone the repository (they are part of it)")
-        if LITE0_WEIGHTS.stat().st_size < 1_000_000:
-            raise ValueError(f"{LITE0_WEIGHTS} is too small to hold the weights (a Git LFS pointer?)")
-    model = build_efficientnet_lite0(LITE0_WEIGHTS if weights else None)
-    register_model(model, DEFAULT_MODEL, imagenet_class_names())
-    return model
-
-
-def _load_classic(name: str, weights) -> keras.Model:
-    constructor, mode, size = CLASSIC_MODELS[name]
-    inputs = keras.Input((size, size, 3), name="image")
-    x = Preprocess(mode, name="preprocess")(inputs)
-    try:
-        model = getattr(keras.applications, constructor)(
-            weights=weights, input_tensor=x, classifier_activation=None)
-    except Exception as err:  # keras raises a bare Exception("URL fetch failure ...")
-        if weights is not None and ("fetch failure" in str(err).lower() or isinstance(err, OSError)):
-            raise WeightsDownloadError(
-                f"could not download the ImageNet weights of {name!r} ({err}). Connect to the "
-                f"internet once (Keras then caches them in ~/.keras/models), or use "
-                f"load_model('{DEFAULT_MODEL}'), which is embedded and works offline.") from None
-        raise
-    register_model(model, name, imagenet_class_names())
-    return model
-
-
-def _load_file(path: Path, preprocess: str, class_names) -> keras.Model:
-    if not path.exists():
-        raise FileNotFoundError(f"no model file at {str(path)!r}")
-    if preprocess not in PREPROCESS_MODES:
-        raise ValueError(f"unknown preprocessing {preprocess!r}; choose one of {PREPROCESS_MODES}")
-    try:
-        inner = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as err:
-        raise ValueError(f"could not load {str(path)!r} as a Keras model: {err}") from None
-    head = inner.layers[-1]
-    activation = getattr(head, "activation", None)
-    act_name = getattr(activation, "__name__", "")
-    if act_name in ("softmax", "sigmoid"):
-        head.activation = keras.activations.linear  # we own this freshly loaded object
-    if preprocess != "raw":
-        inputs = keras.Input(inner.input_shape[1:], name="image")
-        inner = keras.Model(inputs, inner(Preprocess(preprocess, name="preprocess")(inputs)), name=inner.name)
-    n_out = inner.output_shape[-1]
-    binary = n_out == 1
+def _register_user_model(model, name, class_names, removed) -> keras.Model:
+    n_out = _output_units(model)
+    binary = n_out == 1 and (removed == "sigmoid" or (class_names is not None and len(class_names) == 2))
+    if n_out == 1 and not binary:  # a regression output: no classes
+        if class_names is not None:
+            check_class_names(class_names, 2)  # says: two names make it a binary classifier
+        _info_store(model).put("info", ModelInfo(name, ("output",), regression=True))
+        return model
     n_classes = 2 if binary else n_out
-    names = tuple(class_names) if class_names is not None else tuple(f"class {i}" for i in range(n_classes))
-    if len(names) != n_classes:
-        raise ValueError(f"class_names has {len(names)} names but the model has {n_classes} classes")
-    register_model(inner, path.stem, names, binary=binary)
-    return inner
+    names = tuple(f"class {i}" for i in range(n_classes)) if class_names is None else class_names
+    return register_model(model, name, names, binary=binary)
+
+
+def _output_units(model) -> int:
+    shape = tuple(model.output_shape)
+    return int(shape[-1]) if len(shape) >= 2 and shape[-1] else 0
+
+
+def _info_store(model):
+    return store(model, "info", max_items=1)
 
 
 def register_model(model: keras.Model, name: str, class_names, *, binary: bool | None = None) -> keras.Model:
     """Tell convnet-vis a model's class names (and whether its head is a single sigmoid logit).
 
-    Use it for a model you built yourself rather than loaded with :func:`load_model`.
+    Use it for a model you built yourself rather than loaded with :func:`load_model`. A
+    single-unit head with two names is binary (its logit z: class 1 = +z, class 0 = -z).
+
+    Raises:
+        ValueError: the number of names does not match the model's classes.
+        TypeError: one string instead of a list of names.
 
     Example:
         >>> m = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3),
@@ -242,9 +158,13 @@ def register_model(model: keras.Model, name: str, class_names, *, binary: bool |
         >>> register_model(m, "toy", ["dog", "cat"]) is m
         True
     """
-    if binary is None:
-        binary = model.output_shape[-1] == 1
-    _INFO[model] = ModelInfo(name, tuple(class_names), bool(binary))
+    check_model(model)
+    n_out = _output_units(model)
+    binary = n_out == 1 if binary is None else bool(binary)
+    if binary and n_out != 1:
+        raise ValueError(f"binary=True needs a single-logit head; model {model.name!r} has {n_out} outputs")
+    names = check_class_names(class_names, 2 if binary else n_out)
+    _info_store(model).put("info", ModelInfo(str(name), names, binary, head=final_activation(model)))
     return model
 
 
@@ -256,17 +176,34 @@ def model_info(model: keras.Model) -> ModelInfo:
         >>> info.class_names[282], info.binary
         ('tiger cat', False)
     """
-    if model in _INFO:
-        return _INFO[model]
-    n = model.output_shape[-1]
-    if n == 1:
-        names: tuple[str, ...] = ("class 0", "class 1")
-    elif n == 1000:
-        names = imagenet_class_names()
-    else:
-        names = tuple(f"class {i}" for i in range(n))
-    register_model(model, model.name, names, binary=n == 1)
-    return _INFO[model]
+    check_model(model)
+    return _info_store(model).get_or_make("info", lambda: _guess_info(model))
+
+
+def _guess_info(model) -> ModelInfo:
+    n, head = _output_units(model), final_activation(model)
+    if n == 1:  # only a sigmoid says "binary"; a linear unit is a regression output
+        return ModelInfo(model.name, ("class 0", "class 1"), binary=True, head=head) if head == "sigmoid" else (
+            ModelInfo(model.name, ("output",), regression=True))
+    names = imagenet_class_names() if n == 1000 else tuple(f"class {i}" for i in range(n))
+    return ModelInfo(model.name, names, head=head)
+
+
+def check_classifier(model: keras.Model) -> ModelInfo:
+    """The model's info, if class-based methods (predict, Grad-CAM ...) can use it; else a ValueError
+    that says why: a regression output, probabilities instead of logits, or no class axis."""
+    info = model_info(model)
+    if info.regression:
+        raise ValueError(f"model {model.name!r} has a single linear output: a regression head, not classes. If it "
+                         "is the logit of a binary classifier, say so: helpers.register_model(model, name, "
+                         "['negative', 'positive'])")
+    if info.head is not None:
+        raise ValueError(f"model {model.name!r} ends in a {info.head}: it outputs probabilities, and every method "
+                         "here needs logits. Use model = helpers.load_model(model) (a copy without the "
+                         f"{info.head}), or build the model without it")
+    if len(model.output_shape) != 2:
+        raise ValueError(f"model {model.name!r} outputs shape {model.output_shape}, not (batch, classes)")
+    return info
 
 
 def num_classes(model: keras.Model) -> int:
@@ -275,119 +212,100 @@ def num_classes(model: keras.Model) -> int:
 
 
 def check_class_index(model: keras.Model, class_index) -> int:
-    """Validate a class index for ``model``; raises IndexError naming the valid range."""
-    n = num_classes(model)
-    if isinstance(class_index, (bool, np.bool_)) or not isinstance(class_index, (int, np.integer)):
-        raise IndexError(f"class_index must be an integer 0..{n - 1}, got {class_index!r}")
-    if not 0 <= int(class_index) < n:
-        raise IndexError(f"class_index {class_index} is out of range: this model has {n} classes (0..{n - 1})")
-    return int(class_index)
-
-
-def class_logits(logits, binary: bool):
-    """Per-class scores from a model's raw output; a 1-logit head z becomes [-z, +z] (tensor in, tensor out)."""
-    if binary:
-        return tf.concat([-logits, logits], axis=-1)
-    return logits
+    """Validate a class index for ``model`` (an int or a 0-d integer array); IndexError names the range."""
+    return _check_index(class_index, num_classes(model))
 
 
 def input_size(model: keras.Model) -> tuple[int, int]:
     """The (height, width) a model expects; 224 x 224 when it accepts any size."""
-    shape = model_input_shape(model)
-    h, w = shape[1], shape[2]
-    return (int(h) if h else 224, int(w) if w else 224)
-
-
-def model_input_shape(model: keras.Model) -> tuple:
-    """The model's batch input shape, e.g. ``(None, 224, 224, 3)``; also for Sequential models
-    whose first layer is a nested model. Raises ValueError if it is unknown."""
-    try:
-        shape = tuple(model.inputs[0].shape)
-    except (AttributeError, IndexError, TypeError, ValueError):
-        shape = None
-        first = model.layers[0] if getattr(model, "layers", None) else None
-        if isinstance(first, keras.Model):
-            shape = model_input_shape(first)
-    if shape is None or len(shape) != 4:
-        raise ValueError("this model's input shape is unknown or not an image (N, H, W, C): build it with "
-                         "keras.Input((height, width, 3)) as its first layer, or call it once on an image")
-    return shape
+    shape = check_model(model)
+    return (int(shape[1]) if shape[1] else 224, int(shape[2]) if shape[2] else 224)
 
 
 def prepare(model: keras.Model, image, *, crop: bool = True) -> tuple[np.ndarray, bool]:
     """Validate an image or batch and resize it to the model's input size when the model has one
-    (``crop=False``: stretch the whole picture instead of centre-cropping it).
+    (``crop=False``: stretch the whole picture instead of centre-cropping it). RGB becomes grey
+    for a grayscale model. Pixels follow :func:`helpers.validation.pixel_values`' policy.
 
-    Returns ``(float32 batch, was_single)``, a copy; raises ValueError for malformed images.
+    Returns ``(float32 batch 0..255, was_single)``, a copy; raises ValueError for malformed images.
     """
-    batch, single = check_batch(image)
-    shape = model_input_shape(model)
-    if shape[-1] not in (None, 3):
-        raise ValueError(f"this model expects {shape[-1]} input channels; convnet-vis works with RGB models")
+    shape = check_model(model)
+    batch, single = check_batch(image, channels=shape[-1])
     h, w = shape[1], shape[2]
+    if not (h and w):  # an open-size model: the picture's own size, within limits
+        side = min(batch.shape[1:3]) if not h and not w else batch.shape[2] if h else batch.shape[1]
+        if side < MIN_OPEN_SIDE or max(batch.shape[1:3]) > MAX_SIDE:
+            raise ValueError(f"model {model.name!r} accepts any image size, but this image is {batch.shape[1]} x "
+                             f"{batch.shape[2]}: give {MIN_OPEN_SIDE}..{MAX_SIDE} pixels a side "
+                             "(e.g. helpers.load_image(source, size=224))")
     if (h and batch.shape[1] != h) or (w and batch.shape[2] != w):
         batch = np.stack([resize(b, (h or b.shape[0], w or b.shape[1]), crop=crop) for b in batch])
+        np.clip(batch, 0.0, 255.0, out=batch)  # cubic interpolation may overshoot a little
     return batch, single
+
+
+def _call_model(model_ref, x):
+    return model_ref()(x, training=False)
 
 
 def forward_fn(model: keras.Model):
     """A compiled (``tf.function``) forward pass of ``model``, built once per model and reused.
 
     It accepts any batch size without retracing. Interactive code should call this instead of
-    ``model(x)`` (eager: about 8x slower) or ``model.predict`` (per-call setup overhead).
+    ``model(x)`` (eager: about 8x slower) or ``model.predict`` (per-call setup overhead). It
+    holds the model weakly: deleting the model frees it.
 
     Example:
         >>> f = forward_fn(load_model())
         >>> f(np.zeros((1, 224, 224, 3), np.float32)).shape
         TensorShape([1, 1000])
     """
-    fn = _FORWARD.get(model)
-    if fn is None:
-        shape = model_input_shape(model)
+    shape = check_model(model)
+
+    def make():
         spec = tf.TensorSpec((None, *shape[1:]), tf.float32)
-        fn = tf.function(lambda x: model(x, training=False), input_signature=[spec], reduce_retracing=True)
-        _FORWARD[model] = fn
-    return fn
+        # a partial per model: TensorFlow counts each one's traces on its own (no retracing warning)
+        return tf.function(functools.partial(_call_model, weakref.ref(model)), input_signature=[spec],
+                           reduce_retracing=True)
+
+    return store(model, "forward", max_items=1).get_or_make("fn", make)
 
 
 def logits(model: keras.Model, image) -> np.ndarray:
-    """Per-class logits for an image (``(classes,)``) or a batch (``(N, classes)``).
+    """Per-class logits for an image (``(classes,)``) or a batch (``(N, classes)``); for a binary
+    head ``[-z, +z]``.
 
     Example:
         >>> z = logits(load_model(), load_image("coffee"))
         >>> int(z.argmax()), z.shape
         (967, (1000,))
     """
+    info = check_classifier(model)
     batch, single = prepare(model, image)
-    info = model_info(model)
-    out = class_logits(forward_fn(model)(tf.constant(batch)), info.binary).numpy()
+    try:
+        out = class_logits(forward_fn(model)(tf.constant(batch)), info.binary).numpy()
+    except FOREIGN_ERRORS as err:
+        raise contract_error(err, f"running model {model.name!r} on a batch of shape {batch.shape}") from None
     return out[0] if single else out
-
-
-def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Numerically stable softmax (pure numpy)."""
-    z = np.asarray(z, np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def predict(model: keras.Model, image, top: int = 5):
     """Top-``top`` classes of an image: ``[(class_index, class_name, probability), ...]``.
 
-    Probabilities are the softmax of the logits (for a sigmoid head, sigmoid / 1 - sigmoid).
-    A batch gives one such list per image. The image is resized to the model's input size.
+    Probabilities are the softmax of the logits (for a sigmoid head z: sigmoid(z) for class 1,
+    1 - sigmoid(z) for class 0). A batch gives one such list per image. The image is resized to
+    the model's input size.
 
     Example:
         >>> predict(load_model(), load_image("chelsea"), top=1)[0][1]
         'Egyptian cat'
     """
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+    top = check_int("top", top, 1)
     z = logits(model, image)
-    names = model_info(model).class_names
-    probs = softmax(np.atleast_2d(z))
+    info = model_info(model)
+    probs = probabilities(np.atleast_2d(z), info.binary)
     results = []
     for p in probs:
         order = np.argsort(-p, kind="stable")[:top]
-        results.append([(int(i), names[i], float(p[i])) for i in order])
+        results.append([(int(i), info.class_names[i], float(p[i])) for i in order])
     return results[0] if np.ndim(z) == 1 else results

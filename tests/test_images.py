@@ -1,8 +1,12 @@
 """load_image and image checks: formats, resize policy, and every bad input the foundation lists."""
+import io
+import struct
+import zlib
+
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 import helpers
 from helpers.images import array_to_rgb_uint8, check_batch, resize
@@ -85,18 +89,83 @@ def test_tiny_and_huge_images_are_resized():
     assert out.shape == (224, 224, 3) and (out[..., 1] == 128).all()
 
 
-def test_huge_file_decodes(tmp_path):
-    big = np.full((8000, 10000), 77, np.uint8)
+def _claiming_png(width: int, height: int) -> bytes:
+    """A valid small PNG whose header (IHDR) claims another size, CRC fixed: a decompression bomb."""
+    data = bytearray(_png_bytes(np.zeros((2, 2), np.uint8)))
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def test_pixel_limit_is_checked_from_the_header_before_decoding(tmp_path):
+    for w, h in ((60000, 60000), (10000, 8000)):
+        with pytest.raises(ValueError, match="megapixels"):
+            helpers.load_image(_claiming_png(w, h))
+    big = np.full((4000, 5000), 77, np.uint8)  # 20 megapixels: within the limit
     path = tmp_path / "big.png"
     cv2.imwrite(str(path), big)
     out = helpers.load_image(path, size=100)
     assert out.shape == (100, 100, 3) and (out == 77).all()
 
 
-def test_float_arrays_0_1_and_0_255():
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied(orientation):
+    """Agrees with Pillow's own ImageOps.exif_transpose (an independent implementation)."""
+    rgb = np.random.default_rng(orientation).integers(0, 256, (6, 10, 3), dtype=np.uint8)
+    picture = Image.fromarray(rgb)
+    exif = picture.getexif()
+    exif[274] = orientation
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", exif=exif)
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(buffer.getvalue()))).convert("RGB"))
+    out = helpers.load_image(buffer.getvalue())
+    np.testing.assert_array_equal(out, expected)
+    assert out.shape[:2] == ((10, 6) if orientation >= 5 else (6, 10))
+
+
+def test_exif_orientation_of_a_phone_jpeg_matches_opencv_colour_decoding():
+    rgb = np.zeros((40, 60, 3), np.uint8)
+    rgb[:10, :10] = (255, 0, 0)  # a red corner, top left
+    picture = Image.fromarray(rgb)
+    exif = picture.getexif()
+    exif[274] = 6  # "rotate 90 degrees clockwise to view"
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif, quality=95)
+    out = helpers.load_image(buffer.getvalue())
+    reference = cv2.cvtColor(cv2.imdecode(np.frombuffer(buffer.getvalue(), np.uint8), cv2.IMREAD_COLOR),
+                             cv2.COLOR_BGR2RGB)  # OpenCV applies EXIF orientation with IMREAD_COLOR
+    assert out.shape == (60, 40, 3)
+    assert np.abs(out.astype(int) - reference).max() <= 2
+    assert out[:10, -10:, 0].mean() > 200 and out[:10, :10, 0].mean() < 50  # now top right
+
+
+def test_16_bit_rgba_file_keeps_alpha_and_depth():
+    bgra = np.zeros((2, 2, 4), np.uint16)
+    bgra[..., 2] = 65535       # red
+    bgra[..., 3] = 65535       # opaque
+    bgra[1, 1, 3] = 0          # one transparent pixel -> white
+    out = helpers.load_image(_png_bytes(bgra))
+    assert tuple(out[0, 0]) == (255, 0, 0) and tuple(out[1, 1]) == (255, 255, 255)
+
+
+def test_float_arrays_0_1_and_0_255_and_integer_types():
     a = np.full((2, 2, 3), 0.5, np.float32)
     assert (helpers.load_image(a) == 128).all()
     assert (helpers.load_image(a * 255) == 128).all()
+    assert (helpers.load_image(np.full((2, 2), 200, np.int64)) == 200).all()
+    assert (helpers.load_image(np.full((2, 2), 1.0 + 1e-4)) == 255).all()  # a rounding error above 1: still 0..1
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.full((4, 4, 3), -0.5, np.float32), "negative"),
+    (np.linspace(-1, 1, 48).reshape(4, 4, 3), "preprocessed"),
+    (np.full((4, 4, 3), 300.0), "0..255"),
+    (np.full((4, 4), 1000, np.int32), "0..255"),
+    (np.full((4, 4), -1, np.int8), "0..255"),
+])
+def test_out_of_range_pixels_are_refused_never_clipped(bad, match):
+    with pytest.raises(ValueError, match=match):
+        helpers.load_image(bad)
 
 
 def test_missing_file_names_the_path(tmp_path):
@@ -141,12 +210,28 @@ def test_bad_arrays_raise_value_error(bad, match):
 
 
 def test_bad_source_type_and_size():
-    with pytest.raises(ValueError, match="cannot read an image"):
+    with pytest.raises(TypeError, match="cannot read an image"):
         helpers.load_image(12345)
-    with pytest.raises(ValueError, match="size"):
+    with pytest.raises(TypeError, match="size"):
         helpers.load_image("chelsea", size="big")
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="1..4096"):
         resize(np.zeros((4, 4, 3), np.uint8), (0, 4))
+    with pytest.raises(ValueError, match="4096"):
+        helpers.load_image("chelsea", size=10 ** 6)
+    with pytest.raises(ValueError, match="both height and width"):
+        helpers.load_image("chelsea", size=(None, 224))
+    with pytest.raises(TypeError, match="crop"):
+        helpers.load_image("chelsea", size=8, crop="yes")
+
+
+def test_size_may_be_any_object_with_an_input_shape():
+    class Spec:  # duck typing: images.py does not know about models
+        input_shape = (None, 20, 30, 3)
+
+    assert helpers.load_image("rocket", size=Spec()).shape == (20, 30, 3)
+    Spec.input_shape = (None, 3, 20, 30)
+    with pytest.raises(ValueError, match="channels"):
+        helpers.load_image("rocket", size=Spec())
 
 
 def test_check_batch_validates_and_copies():
@@ -155,12 +240,20 @@ def test_check_batch_validates_and_copies():
     assert single and batch.shape == (1, 8, 8, 3) and batch.dtype == np.float32
     batch[...] = 5
     assert img.max() == 0  # input not mutated
+    grey, single = check_batch(np.full((8, 8), 0.5))  # grey, float 0..1: the one pixel policy
+    assert single and grey.shape == (1, 8, 8, 3) and np.allclose(grey, 127.5, atol=0.5)
+    rgb = np.zeros((1, 2, 2, 3), np.uint8)
+    rgb[..., 0] = 255
+    luma, _ = check_batch(rgb, channels=1)  # for a grayscale model: ITU-R 601 luma
+    assert luma.shape == (1, 2, 2, 1) and np.allclose(luma, 0.299 * 255)
     with pytest.raises(ValueError, match="RGB image"):
-        check_batch(np.zeros((8, 8), np.uint8))
+        check_batch(np.zeros((2, 8, 8, 2), np.uint8))
     with pytest.raises(ValueError, match="NaN"):
         check_batch(np.full((8, 8, 3), np.nan))
+    with pytest.raises(ValueError, match="negative"):
+        check_batch(np.full((8, 8, 3), -1.0))
     for not_an_array in ("chelsea", None):
-        with pytest.raises(ValueError, match="load_image"):
+        with pytest.raises(TypeError, match="load_image"):
             check_batch(not_an_array)
 
 

@@ -49,8 +49,8 @@ def test_stem_matches_an_independent_numpy_computation(default_model, cat_224):
     conv = _same_conv_stride2(pre, m.get_layer("stem_conv").get_weights()[0].astype(np.float64))
     gamma, beta, mean, var = (w.astype(np.float64) for w in m.get_layer("stem_bn").get_weights())
     expected = np.clip((conv - mean) / np.sqrt(var + 1e-3) * gamma + beta, 0, 6)
-    fm = helpers.feature_model(m, ["rescaling", "stem_activation"])
-    got_pre, got = (t.numpy() for t in fm(x.astype(np.float32)))
+    out = helpers.feature_model(m, ["rescaling", "stem_activation"])(x.astype(np.float32))
+    got_pre, got = out["rescaling"].numpy(), out["stem_activation"].numpy()
     np.testing.assert_allclose(got_pre, pre, atol=1e-6)
     np.testing.assert_allclose(got, expected, atol=2e-4)
 
@@ -85,7 +85,10 @@ def test_predict_format_batch_and_resizing(default_model):
     with pytest.raises(ValueError, match="top"):
         helpers.predict(default_model, images[0], top=0)
     with pytest.raises(ValueError, match="shape"):
-        helpers.predict(default_model, np.zeros((224, 224), np.uint8))
+        helpers.predict(default_model, np.zeros((224, 224, 2), np.uint8))
+    grey = helpers.load_image("coffee", size=224)[..., 0]  # a grey (H, W) picture: read as load_image reads it
+    assert helpers.predict(default_model, grey, top=1)[0][0] == helpers.predict(
+        default_model, np.repeat(grey[..., None], 3, axis=2), top=1)[0][0]
 
 
 def test_class_names_offline():
@@ -113,19 +116,25 @@ def test_classic_model_architecture_with_preprocessing_inside():
     assert m.input_shape == (None, 224, 224, 3) and m.output_shape == (None, 1000)
     assert m.get_layer("block1_conv1").output.shape == (None, 224, 224, 64)  # the textbook's 64 maps
     x = np.random.default_rng(0).uniform(0, 255, (1, 224, 224, 3)).astype(np.float32)
-    pre = helpers.feature_model(m, ["preprocess"])(x)[0].numpy()
+    pre = helpers.feature_model(m, ["preprocess"])(x)["preprocess"].numpy()
     expected = x[..., ::-1] - np.array([103.939, 116.779, 123.68], np.float32)  # caffe: BGR minus mean
     np.testing.assert_allclose(pre, expected, atol=1e-4)
     assert m.get_layer("predictions").activation is keras.activations.linear
 
 
 def test_offline_classic_model_fails_with_a_clear_message(monkeypatch):
-    def offline(*args, **kwargs):  # what keras.utils.get_file raises with no network
-        raise Exception("URL fetch failure on https://example/weights.h5: None -- [Errno -3] "
-                        "Temporary failure in name resolution")
+    import os
+    import urllib.error
+    import urllib.request
 
-    monkeypatch.setattr("keras.src.utils.file_utils.get_file", offline)
-    monkeypatch.setattr("keras.src.applications.mobilenet_v2.file_utils.get_file", offline, raising=False)
+    cached = os.path.expanduser(os.path.join(os.environ.get("KERAS_HOME", "~/.keras"), "models"))
+    if os.path.isdir(cached) and any("mobilenet_v2" in f for f in os.listdir(cached)):
+        pytest.skip("the MobileNetV2 weights are cached here: nothing would be downloaded")
+
+    def offline(*args, **kwargs):  # what the standard library raises with no network
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)  # used by urllib.request.urlretrieve
     with pytest.raises(helpers.WeightsDownloadError, match="efficientnet_lite0.*offline"):
         helpers.load_model("mobilenet_v2")
 
@@ -161,7 +170,9 @@ def test_user_file_softmax_removed_preprocessing_and_names(tmp_path):
 
 
 def test_single_sigmoid_head_is_two_classes(tmp_path):
+    keras.utils.set_random_seed(3)
     model = _small_classifier("sigmoid", 1)
+    model.get_layer("head").set_weights([np.full((4, 1), 0.01, np.float32), np.array([-0.3], np.float32)])
     path = tmp_path / "binary.keras"
     model.save(path)
     loaded = helpers.load_model(path, class_names=["dog", "cat"])
@@ -169,13 +180,136 @@ def test_single_sigmoid_head_is_two_classes(tmp_path):
     feats = keras.Model(model.input, model.layers[-2].output)(x[None]).numpy()
     w, b = model.get_layer("head").get_weights()
     z = float((feats @ w + b)[0, 0])
+    assert 0.3 < abs(z) < 3  # a moderate logit: sigmoid(z) and sigmoid(2z) differ clearly
     np.testing.assert_allclose(helpers.logits(loaded, x), [-z, z], atol=1e-5)
-    top = helpers.predict(loaded, x, top=2)
-    p_cat = 1 / (1 + np.exp(-z))
-    assert dict((name, p) for _, name, p in top)["cat"] == pytest.approx(p_cat, abs=1e-6)
+    top = dict((name, p) for _, name, p in helpers.predict(loaded, x, top=2))
+    p_cat = 1 / (1 + np.exp(-z))  # independent numpy sigmoid
+    assert abs(p_cat - 1 / (1 + np.exp(-2 * z))) > 0.05
+    assert top["cat"] == pytest.approx(p_cat, abs=1e-6) and top["dog"] == pytest.approx(1 - p_cat, abs=1e-6)
     assert M.num_classes(loaded) == 2
     with pytest.raises(IndexError, match="2 classes"):
         M.check_class_index(loaded, 2)
+
+
+def _heads(kind):
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(4, 3, name="conv")(inputs))
+    if kind == "dense":
+        return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    if kind == "softmax_layer":
+        return keras.Model(inputs, keras.layers.Softmax()(keras.layers.Dense(3)(x)))
+    if kind == "activation_layer":
+        return keras.Model(inputs, keras.layers.Activation("softmax")(keras.layers.Dense(3)(x)))
+    if kind == "nested_functional":
+        return keras.Model(inputs, keras.Sequential([keras.layers.Dense(3), keras.layers.Softmax()])(x))
+    base = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3),
+                             keras.layers.GlobalAveragePooling2D()])
+    return keras.Sequential([base, keras.Sequential([keras.layers.Dense(3), keras.layers.Softmax()])])
+
+
+@pytest.mark.parametrize("kind", ["dense", "softmax_layer", "activation_layer", "nested_functional",
+                                  "nested_sequential"])
+def test_softmax_anywhere_at_the_head_is_removed(kind, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = _heads(kind)
+    x = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype(np.float32)
+    probs = model(x).numpy().astype(np.float64)
+    with pytest.raises(ValueError, match="probabilities"):  # an in-memory model still ending in softmax
+        helpers.predict(model, x[0])
+    for loaded in (helpers.load_model(model), _save_and_load(model, tmp_path)):
+        z = helpers.logits(loaded, x).astype(np.float64)
+        assert np.abs(z - probs).max() > 1e-3  # logits, not the probabilities again
+        p = np.exp(z - z.max(1, keepdims=True))
+        np.testing.assert_allclose(p / p.sum(1, keepdims=True), probs, atol=1e-5)  # softmax(logits) = the model's
+        top = helpers.predict(loaded, x[0], top=3)
+        np.testing.assert_allclose([q for _, _, q in sorted(top)], probs[0], atol=1e-5)  # [1,0,0]-style: once only
+    np.testing.assert_allclose(model(x).numpy(), probs, atol=1e-6)  # the learner's own model is untouched
+
+
+def _save_and_load(model, tmp_path):
+    path = tmp_path / "m.keras"
+    model.save(path)
+    return helpers.load_model(path)
+
+
+def test_regression_head_is_refused_for_classes_unless_named(tmp_path):
+    model = _small_classifier(None, 1)
+    for m in (model, _save_and_load(model, tmp_path)):
+        with pytest.raises(ValueError, match="regression"):
+            helpers.predict(m, np.zeros((32, 32, 3), np.uint8))
+    named = helpers.load_model(model, class_names=["no", "yes"])  # two names: a binary logit
+    assert M.model_info(named).binary and len(helpers.predict(named, np.zeros((32, 32, 3), np.uint8))) == 2
+
+
+def test_option_and_class_name_mistakes_are_refused_at_once():
+    with pytest.raises(ValueError, match="built-in"):
+        helpers.load_model("efficientnet_lite0", preprocess="tf")
+    with pytest.raises(ValueError, match="built-in"):
+        helpers.load_model("efficientnet_lite0", class_names=["a", "b"])
+    m = _small_classifier(None, 3)
+    with pytest.raises(ValueError, match="2 names but the model has 3 classes"):
+        helpers.register_model(m, "toy", ["a", "b"])
+    with pytest.raises(TypeError, match="not one string"):
+        helpers.register_model(m, "toy", "abc")
+    with pytest.raises(TypeError, match="load_model"):
+        helpers.predict("efficientnet_lite0", np.zeros((8, 8, 3), np.uint8))
+
+
+def test_unsupported_models_are_refused_clearly():
+    a, b = keras.Input((8, 8, 3)), keras.Input((8, 8, 3))
+    two_in = keras.Model([a, b], keras.layers.Dense(2)(keras.layers.Flatten()(keras.layers.Add()([a, b]))))
+    with pytest.raises(ValueError, match="2 inputs"):
+        helpers.predict(two_in, np.zeros((8, 8, 3), np.uint8))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(2, 3)(a))
+    two_out = keras.Model(a, [keras.layers.Dense(2)(x), keras.layers.Dense(3)(x)])
+    with pytest.raises(ValueError, match="2 outputs"):
+        helpers.predict(two_out, np.zeros((8, 8, 3), np.uint8))
+    cf_in = keras.Input((3, 16, 16))
+    cf = keras.Model(cf_in, keras.layers.Dense(2)(keras.layers.GlobalAveragePooling2D("channels_first")(
+        keras.layers.Conv2D(2, 3, data_format="channels_first")(cf_in))))
+    for call in (lambda: helpers.predict(cf, np.zeros((16, 16, 3), np.uint8)),
+                 lambda: helpers.load_image("chelsea", size=cf)):
+        with pytest.raises(ValueError, match="channels first"):
+            call()
+
+
+def test_grayscale_model_end_to_end():
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((16, 16, 1))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(3, 3, name="conv")(inputs))
+    model = helpers.register_model(keras.Model(inputs, keras.layers.Dense(2)(x)), "grey", ["dark", "light"])
+    rgb = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    luma = rgb.astype(np.float64) @ [0.299, 0.587, 0.114]  # independent RGB -> grey
+    np.testing.assert_allclose(helpers.logits(model, rgb), model(luma[None, ..., None]).numpy()[0], atol=1e-4)
+    assert helpers.load_image("chelsea", size=model).shape == (16, 16, 3)
+
+
+def test_open_size_model_needs_a_minimum_size():
+    inputs = keras.Input((None, None, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.GlobalAveragePooling2D()(
+        keras.layers.Conv2D(2, 3)(inputs))))
+    with pytest.raises(ValueError, match="32"):
+        helpers.predict(model, np.zeros((4, 4, 3), np.uint8))
+    assert len(helpers.predict(model, np.zeros((40, 48, 3), np.uint8))) == 2
+    assert helpers.load_image("chelsea", size=model).shape == (224, 224, 3)
+
+
+def test_caches_are_freed_with_the_model(cat_224):
+    import gc
+
+    from helpers import _cache
+
+    def run():
+        model = _small_classifier(None, 3)
+        helpers.forward_fn(model)(np.zeros((1, 32, 32, 3), np.float32))
+        helpers.predict(model, np.zeros((32, 32, 3), np.uint8))
+        return _cache.cached_models()
+
+    gc.collect()
+    before = _cache.cached_models()
+    assert run() == before + 1
+    gc.collect()
+    assert _cache.cached_models() == before
 
 
 def test_forward_fn_is_compiled_once_and_reused(default_model, cat_224):
