@@ -55,9 +55,12 @@ def pair_differences(path: Path) -> list[str]:
     b = [(c.cell_type, c.source) for c in nb.cells]
     if a != b:
         i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        x, y = (a[i] if i < len(a) else "(none)"), (b[i] if i < len(b) else "(none)")
-        problems.append(f"{py.name} ({len(a)} cells) and {ipynb.name} ({len(b)} cells) differ from cell {i}: "
-                        f"{str(x)[:100]!r} vs {str(y)[:100]!r}; run `make sync`")
+        x, y = (a[i] if i < len(a) else ("none", "")), (b[i] if i < len(b) else ("none", ""))
+        lx, ly = x[1].splitlines() or [""], y[1].splitlines() or [""]
+        k = next((k for k, (u, v) in enumerate(zip(lx, ly)) if u != v), min(len(lx), len(ly)) - 1)
+        line = (lambda lines: lines[k][:80] if k < len(lines) else "(no such line)")
+        problems.append(f"{py.name} ({len(a)} cells) and {ipynb.name} ({len(b)} cells) differ from cell {i} "
+                        f"({x[0]} / {y[0]}), line {k + 1}: {line(lx)!r} vs {line(ly)!r}; run `make sync`")
     return problems
 
 
