@@ -31,10 +31,9 @@ from .images import check_batch, resize
 from .loading import (  # noqa: F401  (re-exported: the public names have always lived here)
     CLASSES_FILE, CLASSIC_MODELS, DEFAULT_MODEL, LITE0_WEIGHTS, PREPROCESS_MODES, Preprocess, WeightsDownloadError,
     adopt, build_classic, build_lite0, imagenet_class_names, imagenet_class_synonyms, read_file)
-from .validation import (FOREIGN_ERRORS, MAX_SIDE, MIN_OPEN_SIDE, ArgumentTypeError, check_class_names,
-                         check_int, check_model, contract_error)
+from .validation import (FOREIGN_ERRORS, MAX_SIDE, MIN_OPEN_SIDE, ArgumentTypeError, check_class_names,  # noqa: F401
+                         check_int, check_model, contract_error, model_input_hw, model_input_shape)
 from .validation import check_class_index as _check_index
-from .validation import model_input_shape  # noqa: F401  (re-exported)
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -134,8 +133,7 @@ def _register_user_model(model, name, class_names, removed) -> keras.Model:
 
 
 def _output_units(model) -> int:
-    shape = tuple(model.output_shape)
-    return int(shape[-1]) if len(shape) >= 2 and shape[-1] else 0
+    return int(model.output_shape[-1]) if len(model.output_shape) >= 2 and model.output_shape[-1] else 0
 
 
 def _info_store(model):
@@ -145,12 +143,8 @@ def _info_store(model):
 def register_model(model: keras.Model, name: str, class_names, *, binary: bool | None = None) -> keras.Model:
     """Tell convnet-vis a model's class names (and whether its head is a single sigmoid logit).
 
-    Use it for a model you built yourself rather than loaded with :func:`load_model`. A
-    single-unit head with two names is binary (its logit z: class 1 = +z, class 0 = -z).
-
-    Raises:
-        ValueError: the number of names does not match the model's classes.
-        TypeError: one string instead of a list of names.
+    Use it for a model you built yourself. A single-unit head with two names is binary (its logit
+    z: class 1 = +z, class 0 = -z). ValueError / TypeError at once for names that do not fit.
 
     Example:
         >>> m = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3),
@@ -216,10 +210,7 @@ def check_class_index(model: keras.Model, class_index) -> int:
     return _check_index(class_index, num_classes(model))
 
 
-def input_size(model: keras.Model) -> tuple[int, int]:
-    """The (height, width) a model expects; 224 x 224 when it accepts any size."""
-    shape = check_model(model)
-    return (int(shape[1]) if shape[1] else 224, int(shape[2]) if shape[2] else 224)
+input_size = model_input_hw  # (height, width) a model expects; 224 x 224 when it accepts any size
 
 
 def prepare(model: keras.Model, image, *, crop: bool = True) -> tuple[np.ndarray, bool]:
@@ -292,17 +283,15 @@ def logits(model: keras.Model, image) -> np.ndarray:
 def predict(model: keras.Model, image, top: int = 5):
     """Top-``top`` classes of an image: ``[(class_index, class_name, probability), ...]``.
 
-    Probabilities are the softmax of the logits (for a sigmoid head z: sigmoid(z) for class 1,
-    1 - sigmoid(z) for class 0). A batch gives one such list per image. The image is resized to
-    the model's input size.
+    Probabilities: softmax of the logits; for a sigmoid head z, sigmoid(z) for class 1 and
+    1 - sigmoid(z) for class 0. A batch gives one list per image; images are resized to fit.
 
     Example:
         >>> predict(load_model(), load_image("chelsea"), top=1)[0][1]
         'Egyptian cat'
     """
     top = check_int("top", top, 1)
-    z = logits(model, image)
-    info = model_info(model)
+    z, info = logits(model, image), model_info(model)
     probs = probabilities(np.atleast_2d(z), info.binary)
     results = []
     for p in probs:

@@ -1,23 +1,17 @@
 """The checks every public function runs on what a learner gives it: one place, one policy.
 
-The lowest layer of ``helpers`` (it imports only numpy, OpenCV, Keras, TensorFlow and
-``helpers._cache``). A bad input is refused here with the contract's exceptions -- ValueError,
-TypeError, KeyError, IndexError, FileNotFoundError -- and a message that names the value and
-the choices; never a raw OpenCV/TensorFlow error, never a silent clip.
+The lowest layer of ``helpers`` (numpy, OpenCV, Keras, TensorFlow, ``helpers._cache`` only). A bad
+input is refused with the contract's ValueError / TypeError / KeyError / IndexError and a message
+naming the value and the choices; never a raw OpenCV/TensorFlow error, never a silent clip.
+Policies (README, "What inputs are accepted"):
 
-Policies (also in the README, "What inputs are accepted"):
-
-* **Pixels.** uint8 0..255 is the native form. A float image whose maximum is at most 1 is read
-  as 0..1 (scaled by 255), any other float image as 0..255; bool is 0/255; uint16 is a 16-bit
-  picture (0..65535, divided by 257); any other integer type must hold 0..255. Negative values,
-  values above the range and NaN/inf are a ValueError naming the expected range (a rounding
-  error of 0.001 is tolerated and clipped). The same rule holds in ``load_image``, ``predict``,
-  ``gradcam``, ``activations`` and every explorer.
-* **Models.** A ``keras.Model`` with one image input ``(N, H, W, C)``, channels last, C = 1
-  (grayscale) or 3 (RGB), and one output. Grayscale models get RGB images converted to grey.
-* **Limits.** Image sides and sizes up to :data:`MAX_SIDE` pixels; encoded files up to
-  :data:`MAX_PIXELS` pixels (checked from the header before decoding); an open-size model needs
-  at least :data:`MIN_OPEN_SIDE` pixels a side; iteration counts up to :data:`MAX_STEPS`.
+* **Pixels**: uint8 0..255 is native; a float image with max <= 1 is 0..1, other floats 0..255;
+  bool 0/255; uint16 a 16-bit picture; other integers 0..255. Negative, out-of-range or NaN/inf
+  values are a ValueError naming the range (a rounding error of 0.001 is clipped). The same in
+  ``load_image``, ``predict``, ``gradcam``, ``activations`` and every explorer.
+* **Models**: a ``keras.Model``, one image input ``(N, H, W, C)``, channels last, C = 1 (grey) or 3.
+* **Limits**: sides up to :data:`MAX_SIDE`; files up to :data:`MAX_PIXELS` pixels (header checked
+  before decoding); open-size models at least :data:`MIN_OPEN_SIDE` a side; :data:`MAX_STEPS`.
 
 Example:
     >>> check_int("steps", np.array(30), 1, MAX_STEPS)
@@ -28,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import os
 
 import cv2
@@ -63,9 +58,7 @@ def _is_int(value) -> bool:
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:
     """``value`` as a Python int in ``low..high`` (a 0-d integer array counts as an int).
 
-    Raises:
-        ArgumentTypeError: not an integer (bool and 3.0 are refused too).
-        ValueError: out of range; the message gives the range.
+    ArgumentTypeError if it is not an integer (bool and 3.0 too); ValueError naming the range.
     """
     if not _is_int(value):
         raise ArgumentTypeError(f"{name} must be an integer, got {value!r:.80} ({type(value).__name__})")
@@ -73,18 +66,6 @@ def check_int(name: str, value, low: int | None = None, high: int | None = None)
     if (low is not None and v < low) or (high is not None and v > high):
         span = f"{low if low is not None else '-inf'}..{high if high is not None else 'inf'}"
         raise ValueError(f"{name} must be in {span}, got {v}")
-    return v
-
-
-def check_number(name: str, value, low: float | None = None, high: float | None = None) -> float:
-    """``value`` as a finite float in ``low..high``; ArgumentTypeError / ValueError otherwise."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ArgumentTypeError(f"{name} must be a number, got {value!r:.80} ({type(value).__name__})")
-    v = float(value)
-    if not np.isfinite(v) or (low is not None and v < low) or (high is not None and v > high):
-        raise ValueError(f"{name} must be a finite number in {low}..{high}, got {value!r}")
     return v
 
 
@@ -101,8 +82,10 @@ def check_choice(name: str, value, choices):
             return value
     except TypeError:  # unhashable / incomparable value
         pass
-    shown = ", ".join(repr(c) for c in choices[:40]) + (", ..." if len(choices) > 40 else "")
-    raise ValueError(f"unknown {name} {value!r:.80}; choose one of {shown}")
+    close = difflib.get_close_matches(value, [c for c in choices if isinstance(c, str)], 3) if isinstance(
+        value, str) else []
+    shown = ", ".join(repr(c) for c in (close + [c for c in choices if c not in close])[:30])
+    raise ValueError(f"unknown {name} {value!r:.80}; choose one of {shown}{', ...' if len(choices) > 30 else ''}")
 
 
 def check_kinds(kinds, choices) -> tuple:
@@ -126,9 +109,8 @@ def check_kinds(kinds, choices) -> tuple:
 def check_class_names(names, count: int | None = None) -> tuple[str, ...]:
     """Class names as a tuple of str; ``count`` (when given) must match.
 
-    Raises:
-        ArgumentTypeError: a single string (``"abc"`` is not three names) or a non-string name.
-        ValueError: the wrong number of names.
+    ArgumentTypeError for one string (``"abc"`` is not three names) or a non-string name;
+    ValueError for the wrong number of names.
     """
     if isinstance(names, (str, bytes)):
         raise ArgumentTypeError(f"class_names must be a list of names, not one string ({names!r:.60}); "
@@ -148,9 +130,7 @@ def check_class_names(names, count: int | None = None) -> tuple[str, ...]:
 def check_class_index(class_index, num_classes: int) -> int:
     """A class index as an int in ``0..num_classes - 1``; a 0-d integer array is accepted.
 
-    Raises:
-        IndexTypeError: not an integer (e.g. a class *name*: look it up in model_info(model).class_names).
-        IndexError: out of range; the message gives the number of classes.
+    IndexTypeError if not an integer (e.g. a class *name*); IndexError naming the range.
     """
     if not _is_int(class_index):
         raise IndexTypeError(f"class_index must be an integer 0..{num_classes - 1}, got {class_index!r:.60} "
@@ -183,9 +163,8 @@ def check_size(size) -> tuple[int, int] | None:
 def pixel_values(array, what: str = "the image") -> np.ndarray:
     """An image array's values as float32 0..255 under the one pixel policy (module docstring).
 
-    Raises:
-        ArgumentTypeError: not a numeric array (strings, objects, complex numbers).
-        ValueError: NaN/inf, or values outside the range its dtype implies (the message says which).
+    ArgumentTypeError for a non-numeric array; ValueError for NaN/inf or values outside the
+    range its dtype implies (the message says which).
     """
     a = np.asarray(array)
     if a.dtype == np.uint8:
@@ -222,11 +201,7 @@ def pixel_values(array, what: str = "the image") -> np.ndarray:
 def to_uint8(array, what: str = "the image") -> np.ndarray:
     """:func:`pixel_values` rounded to uint8 (no copy for a uint8 array)."""
     a = np.asarray(array)
-    if a.dtype == np.uint8:
-        return a
-    if a.dtype == np.uint16:
-        return (a.astype(np.float32) / 257.0).round().astype(np.uint8)
-    return np.round(pixel_values(a, what)).astype(np.uint8)
+    return a if a.dtype == np.uint8 else np.round(pixel_values(a, what)).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------- models
@@ -234,8 +209,7 @@ def model_input_shape(model) -> tuple:
     """A model's batch input shape, e.g. ``(None, 224, 224, 3)``, also for Sequential models whose
     first layer is a nested model; any object with an ``input_shape`` works (duck typing).
 
-    Raises:
-        ValueError: unknown, or not an image input ``(N, H, W, C)``.
+    ValueError if unknown or not an image input ``(N, H, W, C)``.
     """
     shape = None
     try:
@@ -256,62 +230,49 @@ def model_input_shape(model) -> tuple:
 
 
 def model_input_hw(model) -> tuple[int, int]:
-    """The (height, width) a model expects; ``(224, 224)`` when it accepts any size."""
-    if isinstance(model, keras.Model):
-        shape = check_model(model)
-    else:
-        shape = model_input_shape(model)
-        if shape[-1] not in CHANNELS:
-            raise ValueError(f"input shape {shape}: expected channels last, 1 or 3 channels")
-    h, w = shape[1], shape[2]
-    return (int(h) if h else 224, int(w) if w else 224)
+    """The (height, width) a model (or any object with an ``input_shape``) expects; 224 x 224 when
+    it accepts any size."""
+    shape = check_model(model) if isinstance(model, keras.Model) else _check_channels(model_input_shape(model))
+    return (int(shape[1]) if shape[1] else 224, int(shape[2]) if shape[2] else 224)
 
 
 def _channels_first_layer(model):
     for layer in getattr(model, "layers", ()):
-        if getattr(layer, "data_format", None) == "channels_first":
-            return layer
-        if isinstance(layer, keras.Model):
-            found = _channels_first_layer(layer)
-            if found is not None:
-                return found
+        found = layer if getattr(layer, "data_format", None) == "channels_first" else (
+            _channels_first_layer(layer) if isinstance(layer, keras.Model) else None)
+        if found is not None:
+            return found
     return None
 
 
-def _inspect_model(model) -> tuple:
-    try:
-        n_in = len(model.inputs or [None])
-    except (AttributeError, TypeError, ValueError):  # a Sequential model not built yet
-        n_in = 1
-    if n_in != 1:
-        raise ValueError(f"model {model.name!r} has {n_in} inputs; convnet-vis supports models with one image "
-                         "input (N, height, width, 1 or 3)")
-    try:
-        outputs = model.outputs
-    except (AttributeError, TypeError, ValueError):
-        outputs = None
-    if outputs is not None and len(outputs) != 1:
-        raise ValueError(f"model {model.name!r} has {len(outputs)} outputs; convnet-vis supports models with one "
-                         "output (the class logits)")
-    shape = model_input_shape(model)
-    layer = _channels_first_layer(model)
+def _check_channels(shape, name: str = "this model", layer=None) -> tuple:
     if layer is not None or (shape[1] in CHANNELS and shape[-1] not in CHANNELS):
         where = f" (layer {layer.name!r} has data_format='channels_first')" if layer is not None else ""
-        raise ValueError(f"model {model.name!r} takes input {shape}: channels first{where}. convnet-vis supports "
-                         "channels-last models (N, height, width, channels): rebuild it with "
-                         "data_format='channels_last'")
+        raise ValueError(f"{name} takes input {shape}: channels first{where}. convnet-vis supports channels-last "
+                         "models (N, height, width, channels): rebuild it with data_format='channels_last'")
     if shape[-1] not in CHANNELS:
-        raise ValueError(f"model {model.name!r} takes {shape[-1]} input channels (input {shape}); convnet-vis "
-                         "supports RGB (3) and grayscale (1) image models")
+        raise ValueError(f"{name} takes {shape[-1]} input channels (input {shape}); convnet-vis supports RGB (3) "
+                         "and grayscale (1) image models")
     return shape
+
+
+def _inspect_model(model) -> tuple:
+    for what in ("inputs", "outputs"):
+        try:
+            n = len(getattr(model, what) or [None])
+        except (AttributeError, TypeError, ValueError):  # a Sequential model not built yet
+            n = 1
+        if n != 1:
+            raise ValueError(f"model {model.name!r} has {n} {what}; convnet-vis supports models with one image "
+                             "input (N, height, width, 1 or 3) and one output (the class logits)")
+    return _check_channels(model_input_shape(model), f"model {model.name!r}", _channels_first_layer(model))
 
 
 def check_model(model) -> tuple:
     """Check that ``model`` is a model convnet-vis supports; return its input shape (cached).
 
-    Raises:
-        TypeError: not a keras.Model -- e.g. a model *name*: call ``helpers.load_model(name)`` first.
-        ValueError: several inputs or outputs, channels first, or not 1 or 3 input channels.
+    TypeError if it is not a keras.Model (a model *name*: call ``helpers.load_model(name)`` first);
+    ValueError for several inputs or outputs, channels first, or not 1 or 3 input channels.
 
     Example:
         >>> check_model(load_model())

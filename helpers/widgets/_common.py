@@ -8,10 +8,40 @@ import traceback
 import cv2
 import ipywidgets as W
 import numpy as np
+import traitlets
 
 from ..images import load_image, sample_images
+from ..validation import check_choice  # noqa: F401  (for the explorers: check_choice(name, value, choices))
 
 USER_ERRORS = (ValueError, KeyError, IndexError, FileNotFoundError, TypeError)
+
+
+def resolve_image(source, size=None) -> tuple[np.ndarray | None, str, str | None]:
+    """An explorer's ``image=`` argument through :func:`helpers.load_image`: a bundled photo name,
+    a path, bytes or an array. Returns ``(image, name, error)``: on a mistake ``image`` is None and
+    ``error`` the message to show in the status line -- never another photo in its place.
+
+    Example:
+        >>> image, name, error = resolve_image("no_such_photo", size=32)
+        >>> image is None, "no_such_photo" in error
+        (True, True)
+    """
+    name = source if isinstance(source, str) else "the image you passed"
+    try:
+        return load_image(source, size=size), name, None
+    except USER_ERRORS as err:
+        return None, name, f"{type(err).__name__}: {err.args[0] if isinstance(err, KeyError) and err.args else err}"
+
+
+def set_trait(widget, name: str, value, what: str | None = None):
+    """Set a widget trait (a dropdown's value ...); a traitlets.TraitError becomes a ValueError that
+    names the value and, for a selection widget, the choices."""
+    try:
+        setattr(widget, name, value)
+    except traitlets.TraitError:
+        choices = [o[1] if isinstance(o, tuple) else o for o in getattr(widget, "options", ())]
+        check_choice(what or name, value, choices)  # raises with the choices when it is not one of them
+        raise ValueError(f"{what or name}={value!r:.80} is not accepted by the widget") from None
 
 
 def guarded(output: W.Output, status: W.HTML | None = None):
@@ -80,8 +110,10 @@ class ImagePicker(W.VBox):
     """A dropdown of the bundled photos plus a FileUpload for the learner's own picture.
 
     ``picker.image`` is the current uint8 RGB array; ``picker.observe_image(callback)`` calls
-    ``callback(image)`` whenever it changes. A file that is not an image shows a message in
-    ``picker.status`` and keeps the previous picture.
+    ``callback(image)`` whenever it changes. ``default`` is a bundled photo name, a path, bytes or
+    an array (read by :func:`resolve_image`); if it cannot be read, ``picker.image`` is None and
+    ``picker.status`` says why -- no other photo is put in its place. A file that is not an image
+    shows a message in ``picker.status`` and keeps the previous picture.
 
     Example:
         >>> picker = ImagePicker(default="chelsea")
@@ -93,13 +125,17 @@ class ImagePicker(W.VBox):
         self._samples = sample_images()
         self._size = size
         options = list(self._samples)
-        self.dropdown = W.Dropdown(options=options, value=default if default in options else options[0],
-                                   description="image")
+        bundled = isinstance(default, str) and default in options
+        self.dropdown = W.Dropdown(options=options, value=default if bundled else None, description="image")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="your own")
         self.status = W.HTML()
         self._callbacks = []
-        self.image = load_image(self._samples[self.dropdown.value], size=size)
-        self.name = self.dropdown.value
+        self.image, self.name, error = resolve_image(self._samples[default] if bundled else default, size)
+        self.error = error
+        if error is not None:
+            self.status.value = f"<span style='color:#b00020'>{_escape(error)}</span>"
+        elif not bundled:
+            self.status.value = "<i>showing the image you passed; pick a photo or upload one to change it</i>"
         self.dropdown.observe(self._on_dropdown, names="value")
         self.upload.observe(self._on_upload, names="value")
         super().__init__([W.HBox([self.dropdown, self.upload]), self.status], **kwargs)
@@ -108,13 +144,14 @@ class ImagePicker(W.VBox):
         self._callbacks.append(callback)
 
     def set_image(self, image: np.ndarray, name: str) -> None:
-        self.image, self.name = image, name
+        self.image, self.name, self.error = image, name, None
         self.status.value = ""
         for cb in self._callbacks:
             cb(image)
 
     def _on_dropdown(self, change):
-        self.set_image(load_image(self._samples[change["new"]], size=self._size), change["new"])
+        if change["new"] is not None:
+            self.set_image(load_image(self._samples[change["new"]], size=self._size), change["new"])
 
     def _on_upload(self, change):
         files = change["new"]
@@ -123,7 +160,7 @@ class ImagePicker(W.VBox):
         entry = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         try:
             image = load_image(entry, size=self._size)
-        except (ValueError, FileNotFoundError) as err:
+        except USER_ERRORS as err:
             self.status.value = f"<span style='color:#b00020'>{_escape(str(err))}</span>"
             return
         self.set_image(image, str(entry.get("name", "upload")) if isinstance(entry, dict) else "upload")

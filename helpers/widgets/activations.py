@@ -13,6 +13,7 @@ import hashlib
 from collections import OrderedDict
 
 import ipywidgets as W
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -20,10 +21,11 @@ from matplotlib.patches import Rectangle
 
 from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity, value_range
 from ..layers import layer_names
-from ..images import load_image
+from ..validation import check_int, check_model
 from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
-from ._common import ImagePicker, guarded, png_bytes
+from ._common import ImagePicker, check_choice, guarded, png_bytes
 
+_CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages
 _CACHE_IMAGES = 2  # activations of every layer of one image: ~50 MB for EfficientNet-Lite0
 
 
@@ -45,19 +47,24 @@ class ActivationExplorer(W.VBox):
 
     def __init__(self, model, image="chelsea", layers=None, layer: str | None = None, channel: int = 0,
                  normalization: str = "channel", cmap: str = "viridis", dpi: int = 72):
+        check_model(model)
         self.model = model
-        self.cmap = cmap
-        self.dpi = dpi
+        self.cmap = check_choice("colormap", cmap, [*_CMAPS, *sorted(set(mpl.colormaps) - set(_CMAPS))])
+        self.dpi = check_int("dpi", dpi, 20, 400)
+        channel = check_int("channel", channel, 0)
         names = resolve_layers(model, layer_names(model) if layers is None else layers)
         shapes = dict(layer_names(model, kinds="all", with_shapes=True))
         self.shapes = {n: tuple(int(s) for s in shapes[n]) for n in names}
         if layer is None:
             layer = names[0]
-        if layer not in self.shapes:
-            resolve_layers(model, [layer])  # KeyError / ValueError with a helpful message
-            raise ValueError(f"layer {layer!r} is not among the explorer's layers; pass it in layers=[...]")
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(f"unknown normalisation {normalization!r}; choose one of {', '.join(NORMALIZATIONS)}")
+        if not isinstance(layer, str) or layer not in self.shapes:
+            if isinstance(layer, str):
+                resolve_layers(model, [layer])  # KeyError / ValueError with a helpful message
+            check_choice("layer", layer, names)  # the explorer's layers: pass others in layers=[...]
+        check_choice("normalization", normalization, NORMALIZATIONS)
+        if channel >= self.shapes[layer][-1]:
+            raise IndexError(f"channel {channel} is out of range: {layer} has {self.shapes[layer][-1]} channels "
+                             f"(0..{self.shapes[layer][-1] - 1})")
         self.layers = names
         self.forward_count = 0
         self.render_log: list[tuple] = []
@@ -68,14 +75,12 @@ class ActivationExplorer(W.VBox):
         self._dynamic = ()
         self._tile = (1, 1)
 
-        self.picker = ImagePicker(default=image if isinstance(image, str) else "chelsea", size=model)
-        self._image = self.picker.image if isinstance(image, str) else load_image(image, size=model)
-        if not isinstance(image, str):
-            self.picker.status.value = "<i>showing the image you passed; pick a photo or upload one to change it</i>"
+        self.picker = ImagePicker(default=image, size=model)  # a mistake is shown in its status, no substitute
+        self._image = self.picker.image
         self.layer = W.Dropdown(options=[(f"{n}  ({'x'.join(map(str, self.shapes[n]))})", n) for n in names],
                                 value=layer, description="layer", layout=W.Layout(width="420px"))
         c = self.shapes[layer][-1]
-        self.channel = W.IntSlider(value=min(max(int(channel), 0), c - 1), min=0, max=c - 1, description="channel",
+        self.channel = W.IntSlider(value=channel, min=0, max=c - 1, description="channel",
                                    continuous_update=False, layout=W.Layout(width="420px"))
         self.norm = W.ToggleButtons(options=list(NORMALIZATIONS), value=normalization, description="normalise",
                                     tooltips=["each channel on its own (textbook: standardise x64 +128)",
@@ -138,6 +143,8 @@ class ActivationExplorer(W.VBox):
         layer = self.layer.value if layer is None else layer
         channel = self.channel.value if channel is None else int(channel)
         mode = self.norm.value if mode is None else mode
+        if self._image is None:
+            raise ValueError(f"no picture to show ({self.picker.error}); pick a photo or upload one")
         key, (acts, vrange) = self._activations_for(self._image)
         maps = acts[layer]
         h, w, c = maps.shape
@@ -225,7 +232,8 @@ def activation_explorer(model, image="chelsea", layers=None, *, layer: str | Non
 
     Args:
         model: a Keras model from ``helpers.load_model()`` (or any functional/Sequential model).
-        image: a bundled photo name or an RGB array.
+        image: a bundled photo name, a path, bytes or an array (as :func:`helpers.load_image`
+            reads them); a mistake is shown in the status line, not replaced by another photo.
         layers: the layers to offer; default every conv, pooling and activation layer with a
             spatial output (``helpers.layer_names(model)``).
         layer, channel, normalization: the initial choice.
