@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..features import layer_names
-from ..filters import filter_atlas, layer_channels, visualize_filters
+from ..filters import METHODS, layer_channels, visualize_filters
+from ..plotting.atlas import filter_atlas
 from ._common import guarded, png_bytes
 
 DEFAULT_LAYERS = ("block4b_expand_conv", "block3b_expand_conv", "block3_conv1")
@@ -44,7 +45,7 @@ class FilterExplorer(W.VBox):
                                 layout=W.Layout(width="420px"))
         self.filter = W.IntSlider(value=0, min=0, max=layer_channels(model, layer) - 1, description="filter",
                                   continuous_update=False)
-        self.method = W.ToggleButtons(options=["classic", "robust"], value="classic", description="method")
+        self.method = W.ToggleButtons(options=list(METHODS), value="classic", description="method")
         self.steps = W.IntSlider(value=steps, min=0, max=max(max_steps, steps), step=5, description="steps",
                                  continuous_update=False)
         self.atlas_button = W.Button(description=f"atlas ({atlas_filters} filters)", icon="th")
