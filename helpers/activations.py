@@ -22,6 +22,7 @@ import tensorflow as tf
 from ._cache import store
 from .features import feature_fn, iter_layers, layer_names, require_spatial
 from .models import prepare
+from .validation import check_model
 
 NORMALIZATIONS = ("channel", "layer", "global")
 DEFAULT_KINDS = ("conv", "pool")
@@ -98,6 +99,7 @@ def activations(model, image, layers=None) -> dict[str, np.ndarray]:
         >>> {k: v.shape for k, v in acts.items()}
         {'stem_conv': (112, 112, 32), 'top_activation': (7, 7, 1280)}
     """
+    check_model(model)  # the public boundary: a model name, several inputs ... -> a clear error
     names = resolve_layers(model, layers)
     batch, single = prepare(model, image)
     outputs = feature_fn(model, names)(tf.constant(batch))
