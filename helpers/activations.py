@@ -127,6 +127,8 @@ def _check_maps(maps, what="maps") -> np.ndarray:
     if a.ndim != 3:
         raise ValueError(f"{what} must be one layer's feature maps of shape (height, width, channels); "
                          f"got shape {a.shape} (for a batch, pass one image's maps: acts[name][i])")
+    if a.size == 0:
+        raise ValueError(f"{what} are empty (shape {a.shape}): a layer's maps have at least one value")
     return a
 
 

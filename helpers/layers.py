@@ -15,8 +15,11 @@ from dataclasses import dataclass
 
 import keras
 
+from .validation import check_kinds
+
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
 _POOL = ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D")
+KINDS = ("conv", "pool", "activation", "other", "model")
 _ACTIVATION = ("ReLU", "Activation", "LeakyReLU", "PReLU", "ELU", "Softmax")
 
 @dataclass(frozen=True)
@@ -118,8 +121,7 @@ def layer_names(model: keras.Model, kinds=("conv", "pool", "activation"), *, spa
         >>> layer_names(load_model(), kinds=("conv",))[:3]
         ['stem_conv', 'block1a_dwconv', 'block1a_project_conv']
     """
-    if isinstance(kinds, str):
-        kinds = ("conv", "pool", "activation", "other", "model") if kinds == "all" else (kinds,)
+    kinds = check_kinds(kinds, KINDS)
     refs = list(iter_layers(model))
     if not any(r.kind == "conv" for r in refs):
         raise ValueError(f"model {model.name!r} has no convolution layer: convnet-vis shows what a "

@@ -59,6 +59,8 @@ def overlay(image, heatmap, alpha=0.4, colormap="jet") -> np.ndarray:
     h = np.asarray(heatmap, np.float32)
     if h.ndim != 2:
         raise ValueError(f"a heatmap is a 2-D array (height, width); got shape {h.shape}")
+    if h.size == 0:
+        raise ValueError(f"the heatmap is empty (shape {h.shape}); a heatmap has at least one value")
     if not np.isfinite(h).all():
         raise ValueError("the heatmap contains NaN or infinite values; a Grad-CAM map from helpers.gradcam never "
                          "does -- if you computed it yourself, divide by (max + a small epsilon)")
