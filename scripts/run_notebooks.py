@@ -3,8 +3,9 @@
     python scripts/run_notebooks.py            # every tutorial notebook, notebooks/NN_*.ipynb
     python scripts/run_notebooks.py 03         # only those whose name contains "03"
 
-Each notebook (found by the glob ``notebooks/[0-9][0-9]_*.ipynb``, so a new one is included) runs top to bottom with nbclient (its working folder is notebooks/, the default
-model is the embedded EfficientNet-Lite0, so no network is needed); nbconvert turns the executed
+Each notebook (found by the glob ``notebooks/[0-9][0-9]_*.ipynb``, so a new one is included)
+runs top to bottom with nbclient (its working folder is notebooks/, the default model is the
+embedded EfficientNet-Lite0, so no network is needed); nbconvert turns the executed
 notebook, outputs and pictures included, into ``build/<name>.html``, and ``build/index.html``
 links them. Exits with status 1 if any notebook fails (the HTML of a failed notebook still
 shows where it stopped). The .ipynb is what runs; if its py:percent source (``notebooks/NN_*.py``)

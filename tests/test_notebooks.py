@@ -31,8 +31,15 @@ from run_notebooks import TUTORIALS, pair_differences  # noqa: E402  (the same g
 jupytext = pytest.importorskip("jupytext")
 
 MAX_CELL_LINES = 40
-SOURCES = sorted(NOTEBOOKS.rglob("*.py"))
-IPYNBS = sorted(NOTEBOOKS.rglob("*.ipynb"))
+
+
+def _tracked(pattern: str) -> list[Path]:  # not Jupyter's .ipynb_checkpoints/ copies
+    return sorted(p for p in NOTEBOOKS.rglob(pattern)
+                  if not any(part.startswith(".") for part in p.relative_to(NOTEBOOKS).parts))
+
+
+SOURCES = _tracked("*.py")
+IPYNBS = _tracked("*.ipynb")
 TUTORIAL_PATHS = sorted(NOTEBOOKS.glob(TUTORIALS))
 
 
