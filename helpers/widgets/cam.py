@@ -1,10 +1,10 @@
 """The Grad-CAM explorer: pick an image, a class, a layer and a method; see where the evidence is.
 
-Everything expensive is cached per image: the forward pass (class probabilities, top-k) once
-per image, the feature maps once per (image, layer), and the gradients once per (image, layer,
-class) -- computed from the cached feature maps through the part of the network after the
-layer, so switching the class never re-runs the forward pass. Score-CAM's masked passes give
-the probabilities of all classes at once and are cached per (image, layer). The alpha slider
+It calls the same code as :func:`helpers.gradcam`: one :class:`helpers.cam.Context` per (image,
+layer) remembers the feature maps, the class scores, each class's gradients and Score-CAM's
+masked passes, and a method turns the context into a map. So the first picture of an image costs
+one compiled pass; switching the class computes only that class's gradients from the cached
+feature maps (no forward pass) and Score-CAM's masked passes serve every class. The alpha slider
 and the colour map only re-blend the cached heatmap.
 """
 
@@ -16,20 +16,25 @@ import time
 import cv2
 import ipywidgets as W
 import numpy as np
-import tensorflow as tf
 
 from .. import cam
-from ..models import model_info, softmax
+from .._cache import store
+from ..models import imagenet_class_names, imagenet_class_synonyms, model_info, probabilities
+from ..plotting.colour import colorize, overlay
 from ._common import ImagePicker, guarded, png_bytes
 
-METHOD_OPTIONS = [("Grad-CAM", "gradcam"), ("Grad-CAM++", "gradcam++"), ("Score-CAM", "scorecam")]
 COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]
+
+
+def method_options() -> list[tuple[str, str]]:
+    """(label, name) of every registered CAM method, in menu order."""
+    return [(m.label, m.name) for m in cam.available_methods()]
 
 
 class GradCAMExplorer(W.VBox):
     """The widget :func:`gradcam_explorer` returns. ``counters`` records how often each costly
-    step ran (``forward``, ``features``, ``gradients``, ``scorecam``, ``heatmap``, ``blend``);
-    ``heatmap`` is the current (H, W) map and ``picture`` the current overlay (uint8 RGB)."""
+    step ran (``forward``, ``gradients``, ``masked`` -- counted by the contexts -- and ``heatmap``,
+    ``blend``); ``heatmap`` is the current (H, W) map and ``picture`` the current overlay (uint8 RGB)."""
 
     def __init__(self, model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
                  method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", display_size: int = 256):
@@ -40,16 +45,19 @@ class GradCAMExplorer(W.VBox):
         self.counters: collections.Counter = collections.Counter()
         self.heatmap: np.ndarray | None = None
         self.picture: np.ndarray | None = None
-        self._state: dict = {}
+        self.image: np.ndarray | None = None
+        self.contexts: dict[str, cam.Context] = {}  # one per layer, for the current image
+        self._x = self._probs = None
         self._busy = False
 
         self.picker = ImagePicker(default=image if isinstance(image, str) else "cat_and_coffee", size=model)
         self.class_dropdown = W.Dropdown(description="class", layout=W.Layout(width="360px"))
         self.search = W.Text(placeholder="search all classes, e.g. 'tabby' + Enter", description="search",
                              continuous_update=False, layout=W.Layout(width="360px"))
-        layers = cam.cam_layers(model)
-        self.layer_dropdown = W.Dropdown(options=layers, value=layer or cam.default_layer(model), description="layer")
-        self.method_toggle = W.ToggleButtons(options=METHOD_OPTIONS, value=cam._method(method).name, description="method")
+        self.layer_dropdown = W.Dropdown(options=cam.cam_layers(model), value=layer or cam.default_layer(model),
+                                         description="layer")
+        self.method_toggle = W.ToggleButtons(options=method_options(), value=cam.get_method(method).name,
+                                             description="method")
         self.counterfactual_toggle = W.ToggleButton(value=False, description="counterfactual",
                                                     tooltip="what argues AGAINST the class (negated gradients)")
         self.alpha_slider = W.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha")
@@ -61,10 +69,8 @@ class GradCAMExplorer(W.VBox):
 
         self._guard = guarded(self.output, self.status)
         self.picker.observe_image(lambda img: self._guard(self._new_image)(img))
-        self.class_dropdown.observe(lambda ch: self._guard(self._render)(), names="value")
-        self.layer_dropdown.observe(lambda ch: self._guard(self._render)(), names="value")
-        self.method_toggle.observe(lambda ch: self._guard(self._render)(), names="value")
-        self.counterfactual_toggle.observe(lambda ch: self._guard(self._render)(), names="value")
+        for control in (self.class_dropdown, self.layer_dropdown, self.method_toggle, self.counterfactual_toggle):
+            control.observe(lambda ch: self._guard(self._render)(), names="value")
         self.alpha_slider.observe(lambda ch: self._guard(self._blend)(), names="value")
         self.colormap_dropdown.observe(lambda ch: self._guard(self._blend)(), names="value")
         self.search.observe(lambda ch: self._guard(self._on_search)(ch["new"]), names="value")
@@ -79,29 +85,29 @@ class GradCAMExplorer(W.VBox):
             self._guard(self._new_image)(self.picker.image)
 
     # -- state -------------------------------------------------------------------------------
+    def context(self) -> cam.Context:
+        """The context of the current image at the selected layer (made on first use)."""
+        layer = self.layer_dropdown.value
+        if layer not in self.contexts:
+            self.contexts[layer] = cam.Context(cam.engine(self.model, layer), self._x, counter=self.counters)
+        return self.contexts[layer]
+
     def _new_image(self, image):
-        self._state = {"image": np.asarray(image)}
-        x, _, _ = cam.prepare_input(self.model, image)
-        self._state["x"] = x
-        eng = cam.engine(self.model, self.layer_dropdown.value)
-        fmaps, scores = eng.features(tf.constant(x))  # one forward pass: top-k and feature maps
-        self.counters["forward"] += 1
-        self.counters["features"] += 1
-        self._state[("features", eng.layer)] = fmaps.numpy()
-        self._state["probs"] = self._probabilities(scores.numpy()[0])
+        self.image = np.asarray(image)
+        x, _, _ = cam.prepare_input(self.model, self.image)
+        self._x, self.contexts = x[0], {}
+        ctx = self.context()
+        if cam.get_method(self.method_toggle.value).uses_gradients:
+            ctx.grads(None)  # one pass: feature maps, class scores and the top class's gradients
+        self._probs = probabilities(ctx.scores, self.info.binary)
         self._set_class_options(self._top_options())
         self._render()
 
-    def _probabilities(self, scores):
-        if self.info.binary:
-            return 1.0 / (1.0 + np.exp(-scores))
-        return softmax(scores)
-
     def _label(self, i):
-        return f"{self.info.class_names[i]} ({100 * self._state['probs'][i]:.1f}%)"
+        return f"{self.info.class_names[i]} ({100 * self._probs[i]:.1f}%)"
 
     def _top_options(self):
-        order = np.argsort(-self._state["probs"], kind="stable")[: self.top_k]
+        order = np.argsort(-self._probs, kind="stable")[: self.top_k]
         return [(self._label(int(i)), int(i)) for i in order]
 
     def _set_class_options(self, options, value=None):
@@ -116,108 +122,61 @@ class GradCAMExplorer(W.VBox):
         text = text.strip().lower()
         if not text:
             return
-        synonyms = _synonyms(self.info.class_names)
-        matches = [i for i, s in enumerate(synonyms) if text in s.lower()][:20]
+        matches = [i for i, s in enumerate(_synonyms(self.info.class_names)) if text in s.lower()][:20]
         if not matches:
             raise ValueError(f"no class name contains {text!r}")
         top = self._top_options()
         known = {v for _, v in top}
-        options = top + [(self._label(i), i) for i in matches if i not in known]
-        self._set_class_options(options, value=matches[0])
+        self._set_class_options(top + [(self._label(i), i) for i in matches if i not in known], value=matches[0])
         self._render()
-
-    def _features(self, eng):
-        key = ("features", eng.layer)
-        if key not in self._state:
-            fmaps, _ = eng.features(tf.constant(self._state["x"]))
-            self.counters["forward"] += 1
-            self.counters["features"] += 1
-            self._state[key] = fmaps.numpy()
-        return self._state[key]
-
-    def _gradients(self, eng, class_index):
-        key = ("grads", eng.layer, class_index)
-        if key not in self._state:
-            fmaps = self._features(eng)
-            idx = tf.constant([class_index], tf.int32)
-            if eng.head_grads is not None:  # from the cached feature maps: no forward pass
-                grads = eng.head_grads(tf.constant(fmaps), idx)
-            else:  # a skip connection crosses this layer: the whole pass is needed
-                _, grads, _, _ = eng.grads(tf.constant(self._state["x"]), idx)
-                self.counters["forward"] += 1
-            self.counters["gradients"] += 1
-            self._state[key] = grads.numpy()
-        return self._state[key]
-
-    def _scorecam(self, eng, class_index):
-        method = cam.METHODS["scorecam"]
-        fmaps = self._features(eng)[0]
-        key = ("scorecam", eng.layer)
-        if key not in self._state:
-            chosen = method.channels(fmaps)
-            self._state[key] = (chosen, method.channel_probs(eng, self._state["x"][0], fmaps, chosen))
-            self.counters["scorecam"] += 1
-        chosen, probs = self._state[key]
-        return cam.normalize_map(cam.weighted_cam(fmaps, method.weights_from_probs(probs[:, class_index], chosen,
-                                                                                  fmaps.shape[-1])))
 
     # -- drawing -----------------------------------------------------------------------------
     def _render(self):
-        if self._busy or "x" not in self._state or self.class_dropdown.value is None:
+        if self._busy or self._x is None or self.class_dropdown.value is None:
             return
         t0 = time.perf_counter()
-        eng = cam.engine(self.model, self.layer_dropdown.value)
-        c = int(self.class_dropdown.value)
-        method = self.method_toggle.value
-        if method == "scorecam":
-            if self.counterfactual_toggle.value:
-                raise ValueError("counterfactual maps need gradients: choose Grad-CAM or Grad-CAM++")
-            small = self._scorecam(eng, c)
-        else:
-            small = cam.cam_from_gradients(self._features(eng)[0], self._gradients(eng, c)[0], method,
-                                           self.counterfactual_toggle.value)
-        self.heatmap = cam.upsample(small, self._state["image"].shape[:2])
+        ctx, c = self.context(), int(self.class_dropdown.value)
+        counterfactual = self.counterfactual_toggle.value
+        small = cam.heatmap(ctx, c, self.method_toggle.value, counterfactual=counterfactual)  # as gradcam() does
+        self.heatmap = cam.upsample(small, self.image.shape[:2])
         self.counters["heatmap"] += 1
-        shape = self._state[("features", eng.layer)].shape[1:]
-        what = "against" if self.counterfactual_toggle.value else "for"
-        self.info_label.value = (f"evidence <b>{what}</b> <i>{self.info.class_names[c]}</i> "
-                                 f"(p = {self._state['probs'][c]:.3f}) in layer <code>{eng.layer}</code> "
-                                 f"{shape[0]}x{shape[1]}x{shape[2]}; {1000 * (time.perf_counter() - t0):.0f} ms")
+        h, w, k = ctx.fmaps.shape
+        self.info_label.value = (f"evidence <b>{'against' if counterfactual else 'for'}</b> "
+                                 f"<i>{self.info.class_names[c]}</i> (p = {self._probs[c]:.3f}) in layer "
+                                 f"<code>{ctx.layer}</code> {h}x{w}x{k}; {1000 * (time.perf_counter() - t0):.0f} ms")
         self._blend()
 
     def _blend(self):
         if self.heatmap is None:
             return
-        image = self._state["image"]
-        self.picture = cam.overlay(image, self.heatmap, self.alpha_slider.value, self.colormap_dropdown.value)
-        strip = np.concatenate([image, cam.colorize(self.heatmap, self.colormap_dropdown.value), self.picture], axis=1)
-        scale = self.display_size / image.shape[0]
+        colormap = self.colormap_dropdown.value
+        self.picture = overlay(self.image, self.heatmap, self.alpha_slider.value, colormap)
+        strip = np.concatenate([self.image, colorize(self.heatmap, colormap), self.picture], axis=1)
+        scale = self.display_size / self.image.shape[0]
         if scale != 1:
             strip = cv2.resize(strip, (round(strip.shape[1] * scale), self.display_size), interpolation=cv2.INTER_LINEAR)
         self.view.value = png_bytes(strip)
         self.counters["blend"] += 1
 
 
-_SYN: dict = {}
-
-
-def _synonyms(class_names):
+def _synonyms(class_names) -> list[str]:
+    """Searchable names: ImageNet's with their synonyms, other models' as they are."""
     key = tuple(class_names)
-    if key not in _SYN:
-        from ..models import imagenet_class_names, imagenet_class_synonyms
 
+    def make():
         if key == imagenet_class_names():
-            _SYN[key] = [f"{n}, {s}" for n, s in zip(key, imagenet_class_synonyms())]
-        else:
-            _SYN[key] = list(key)
-    return _SYN[key]
+            return [f"{n}, {s}" for n, s in zip(key, imagenet_class_synonyms())]
+        return list(key)
+
+    return store(None, "class_synonyms", max_items=4).get_or_make(key, make)
 
 
 def gradcam_explorer(model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
                      method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet") -> GradCAMExplorer:
     """An interactive Grad-CAM explorer: image picker (+ your own upload), class (the top-k
-    predictions with their probabilities, or search all class names), layer, method
-    (Grad-CAM / Grad-CAM++ / Score-CAM), counterfactual, alpha and colour map.
+    predictions with their probabilities, or search all class names), layer, method (Grad-CAM,
+    Grad-CAM++, LayerCAM, Score-CAM, Eigen-CAM: every registered one), counterfactual, alpha and
+    colour map.
 
     Shows image | heatmap | overlay. Mistakes appear as a message and the widget stays alive.
 
