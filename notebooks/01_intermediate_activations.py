@@ -13,6 +13,23 @@
 #     name: python3
 # ---
 
+# %%
+# Colab only: fetch the repository and install what it needs. Anywhere else (JupyterLab, a classroom
+# server, VS Code) this cell does nothing. Teachers: set REPO_URL once (docs/teaching/README.md).
+import os, subprocess, sys
+try:
+    import google.colab  # noqa: F401  (importable only on Colab)
+except ImportError:
+    pass
+else:
+    REPO_URL = "https://github.com/YOUR-ORG/convnet-vis"
+    if not os.path.isdir("/content/convnet-vis"):
+        subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/convnet-vis"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", "/content/convnet-vis/requirements.txt"],
+                   check=True)
+    os.chdir("/content/convnet-vis/notebooks")
+    sys.path.insert(0, "/content/convnet-vis")
+
 # %% [markdown]
 # # 1 · Intermediate activations: what each layer of a convnet makes of your picture
 #
@@ -36,8 +53,9 @@
 # %%
 # Parameters -- change these and re-run the notebook.
 MODEL_NAME = "efficientnet_lite0"   # offline. Online alternative (Keras downloads the weights once):
-                                    #   "vgg16" -- the textbook's example: its first conv outputs 224x224x64,
-                                    #   and its MaxPooling layers halve the size (block1_pool: 224 -> 112)
+                                    #   "vgg16" -- the classic: its first conv outputs 224x224x64, and its
+                                    #   MaxPooling layers halve the size (block1_pool: 224 -> 112). (The book's
+                                    #   activations chapter uses its own small convnet: 148x148x32 first maps.)
 IMAGE = "chelsea"                   # a bundled photo ("chelsea", "coffee", "astronaut", "rocket",
                                     # "cat_and_coffee") or the path of your own picture
 CHANNEL = 4                         # a channel of the first layer to look at closely
@@ -45,11 +63,15 @@ CHANNEL = 4                         # a channel of the first layer to look at cl
 # %%
 # %matplotlib inline
 import time
+from pathlib import Path
 import numpy as np
 import matplotlib.pyplot as plt
 import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
 import keras
 from helpers.plotting import show_images, show_mosaic, show_layers_overview, plot_sparsity
+from helpers.exercises import activations as checks
+
+OUTPUTS = Path("outputs"); OUTPUTS.mkdir(exist_ok=True)   # saved figures go here
 
 model = helpers.load_model(MODEL_NAME)
 image = helpers.load_image(IMAGE, size=model)          # uint8 RGB, resized to the model's input
@@ -120,14 +142,65 @@ for mode in ("channel", "layer", "global"):
     show_mosaic(everything[layer], mode, value_range=value_range, title=layer, width=9)
 
 # %% [markdown]
-# With **channel** normalisation the mosaic looks uniformly rich; with **layer** normalisation you see
-# that a few channels carry most of the signal. Look closely at one channel, in its real values:
+# With **channel** normalisation the mosaic looks uniformly rich. With **layer** normalisation the
+# channels' real strengths appear: some are dead (light grey), some faint, and several reach ReLU6's
+# ceiling of 6. That does *not* mean a few channels carry the signal here: at the first layer the work
+# is spread over many channels. The numbers:
 
 # %%
-show_mosaic(everything[layer], "layer", channel=CHANNEL, title=layer);
+a = everything[layer]
+peaks, means = a.max(axis=(0, 1)), a.mean(axis=(0, 1))
+top8 = np.sort(means)[::-1][:8].sum() / means.sum()
+print(f"{layer}: {np.sum(peaks <= 0)} of {len(peaks)} channels dead, {np.sum(peaks >= 6)} peak at exactly 6.0 "
+      f"(ReLU6's ceiling); the strongest 8 carry {top8:.0%} of the total activation")
+fig = show_mosaic(a, "layer", channel=CHANNEL, title=layer)   # one channel closely, in its real values
+name = f"activations_{model.name}_{Path(str(IMAGE)).stem}_{layer}_channel{CHANNEL}_layer-norm.png"
+fig.savefig(OUTPUTS / name, dpi=120, bbox_inches="tight"); print("saved", OUTPUTS / name)
 
 # %% [markdown]
-# ## 3 · From the first layer to the last
+# ## 3 · Read the architecture: one MBConv block
+#
+# EfficientNet is built from **MBConv** blocks (inverted residuals, from MobileNetV2): a 1×1 conv
+# *expands* the channels, a 3×3 **depthwise** conv filters each channel on its own, a 1×1 conv
+# *projects* back to few channels; batch norms and ReLU6 sit between them, and when the shapes match a
+# **skip `add`** adds the block's input to its output. The diagram is drawn from the model itself: its
+# layer names, types and output shapes are the ones the dropdowns show. (EfficientNet-B0 adds a
+# squeeze-and-excitation step; the Lite version drops it.)
+
+# %%
+BLOCK = "block2b" if "block2b_add" in [l.name for l in model.layers] else None   # None: not an MBConv model
+if BLOCK:
+    block = [l for l in model.layers if l.name.startswith(BLOCK + "_")]
+    source = helpers.features.predecessor(model, block[0].name).layer    # the layer that feeds the block
+    stage = lambda n: next((k for k in ("expand", "project", "add") if k in n), "depthwise")
+    colour = {"input": "white", "expand": "#cfe2ff", "depthwise": "#d1f0d1", "project": "#ffe0b3", "add": "#e0e0e0"}
+    def what(l):
+        kind = type(l).__name__
+        if kind == "ReLU":
+            return f"ReLU{l.max_value:g}" if l.max_value else "ReLU"
+        if hasattr(l, "kernel_size"):
+            return f"{kind} {l.kernel_size[0]}x{l.kernel_size[1]}"
+        return kind
+    rows = [(source, "input")] + [(l, stage(l.name.replace(BLOCK, ""))) for l in block]
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows)))
+    for i, (l, st) in enumerate(rows):
+        h, w, c = l.output.shape[1:]
+        ax.add_patch(plt.Rectangle((0, -i - 0.8), 8.6, 0.7, fc=colour[st], ec="k"))
+        ax.text(0.15, -i - 0.45, l.name + (" (block input)" if st == "input" else ""), va="center",
+                family="monospace", fontsize=8.5)
+        ax.text(4.4, -i - 0.45, f"{what(l)}  {h}x{w}x{c}", va="center", fontsize=8)
+        if i:
+            ax.annotate("", (3.8, -i - 0.1), (3.8, -i + 0.2), arrowprops=dict(arrowstyle="->"))
+        if i and (i == 1 or rows[i - 1][1] != st) and st != "add":
+            ax.text(-0.2, -i - 0.45, st, va="center", ha="right", fontsize=10, weight="bold")
+    ax.annotate("", (8.6, -len(rows) + 0.55), (8.6, -0.45),
+                arrowprops=dict(arrowstyle="->", connectionstyle="arc3,rad=-0.3", color="C3"))
+    ax.text(9.9, -len(rows) / 2, "skip", color="C3", va="center", fontsize=10, weight="bold")
+    ax.set_xlim(-2.0, 10.6); ax.set_ylim(-len(rows) - 0.1, 0.1); ax.axis("off")
+    ax.set_title(f"one MBConv block of {model.name}: {BLOCK}"); plt.show()
+
+# %% [markdown]
+# ## 4 · From the first layer to the last
 #
 # Early layers respond to edges and colours almost everywhere; the maps still look like the photo.
 # Deeper, the maps get **smaller** (less *where*), there are **more** of them (more *what*), and
@@ -164,7 +237,7 @@ for name, (h, w, c) in shapes:
         previous = h
 
 # %% [markdown]
-# ## 4 · Sparsity and dead channels
+# ## 5 · Sparsity and dead channels
 #
 # After a ReLU (or ReLU6) every negative value becomes exactly 0. The fraction of zeros tells how
 # selective a layer is; a **dead channel** is zero everywhere on this image (it may well fire on
@@ -179,7 +252,7 @@ for n in (activation_layers[0], middle, deep):
           f"of {everything[n].shape[-1]}")
 
 # %% [markdown]
-# ## 5 · Explore it yourself
+# ## 6 · Explore it yourself
 #
 # Pick an image (or upload your own), a layer (the dropdown shows each layer's output shape), a
 # channel and a normalisation. The forward pass runs once per image; moving a slider only redraws.
@@ -194,9 +267,10 @@ explorer = activation_explorer(model, image=IMAGE, layer=start_layer)
 explorer
 
 # %% [markdown]
-# ## 6 · Exercises
+# ## 7 · Exercises
 #
-# Each exercise has an answer cell (`None` until you fill it in) and a check that says ✓ or ✗.
+# Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, or ✗ with
+# what is wrong. Every correct answer passes (several channels can be right).
 #
 # **Exercise 1 -- whiskers.** With the explorer (image "chelsea", layer `block2b_expand_activation`
 # or another `block2...` layer), find a channel that fires on the cat's **whiskers** (the thin
@@ -207,21 +281,7 @@ WHISKER_LAYER = "block2b_expand_activation"
 WHISKER_CHANNEL = None   # your answer: a channel number
 
 def check_1(layer, channel):
-    if IMAGE != "chelsea":
-        return print("this exercise is about the cat photo: set IMAGE = 'chelsea' and re-run")
-    if channel is None:
-        return print("✗ not answered yet: move the channel slider and watch the bottom corners")
-    if not layer.startswith("block2"):
-        return print(f"✗ {layer!r} is not in block 2: pick a layer whose name starts with 'block2'")
-    a = everything[layer][..., channel]
-    s, b = a.shape[0] / 224, max(1, round(a.shape[0] * 0.04))   # ignore the image border
-    box = np.zeros(a.shape, bool)
-    box[int(172 * s):, :int(100 * s)] = True; box[int(165 * s):, int(185 * s):] = True
-    inner = np.zeros(a.shape, bool); inner[b:-b, b:-b] = True
-    ratio = a[box & inner].mean() / (a[~box & inner].mean() + 1e-3)
-    if ratio >= 3:
-        return print(f"✓ correct: channel {channel} is {ratio:.1f}x more active on the whiskers")
-    print(f"✗ not quite: channel {channel} is only {ratio:.1f}x more active there (need 3x)")
+    print(checks.whiskers(everything, layer, channel, IMAGE))
 check_1(WHISKER_LAYER, WHISKER_CHANNEL)
 
 # %% [markdown]
@@ -233,13 +293,7 @@ check_1(WHISKER_LAYER, WHISKER_CHANNEL)
 FIRST_MOSTLY_DEAD = None   # your answer: a layer name
 
 def check_2(answer):
-    truth = next((n for n in activation_layers if helpers.dead_channels(everything[n]).mean() > 0.5), None)
-    if answer is None:
-        return print("✗ not answered yet")
-    if answer == truth:
-        return print(f"✓ correct: {truth} ({helpers.dead_channels(everything[truth]).mean():.0%} dead)")
-    frac = helpers.dead_channels(everything[answer]).mean() if answer in everything else float("nan")
-    print(f"✗ not quite: {answer!r} has {frac:.0%} dead channels -- or an earlier layer already has more than half")
+    print(checks.first_mostly_dead(everything, activation_layers, answer))
 check_2(FIRST_MOSTLY_DEAD)
 
 # %% [markdown]
@@ -250,37 +304,21 @@ check_2(FIRST_MOSTLY_DEAD)
 QUARTER_LAYER = None   # your answer: a layer name
 
 def check_3(answer):
-    quarter = model.input_shape[1] // 4
-    truth = next(n for n, shape in helpers.layer_names(model, kinds=("conv", "pool"), with_shapes=True)
-                 if shape[0] == quarter)
-    if answer is None:
-        return print("✗ not answered yet: look at the table in section 3")
-    if answer == truth:
-        layer = model.get_layer(truth)
-        how = f"stride {layer.strides[0]}" if hasattr(layer, "strides") else "pooling"
-        return print(f"✓ correct: {truth} is a {type(layer).__name__} ({how}) that halves 112 -> 56")
-    print(f"✗ not quite: the first layer with a {quarter}x{quarter} output is another one")
+    print(checks.quarter_layer(model, answer))
 check_3(QUARTER_LAYER)
 
 # %% [markdown]
-# **Exercise 4 -- normalisation can fool you.** In "channel" normalisation all 32 channels of the
-# first activation layer look equally strong. Which channel of `stem_activation` (the first entry of
-# `activation_layers`) has the **largest activation value**? Switch the explorer to "layer" to see it,
-# then confirm with numpy.
+# **Exercise 4 -- normalisation can fool you.** Under "channel" normalisation every live channel of
+# `stem_activation` (the first entry of `activation_layers`) looks busy. Which **live** channel (one
+# that is non-zero somewhere) has the **smallest mean activation**? Switch the explorer to "layer" to
+# see how faint it really is, then confirm with numpy. (Dead channels do not count.)
 
 # %%
-STRONGEST_CHANNEL = None   # your answer: a channel number
+WEAKEST_LIVE_CHANNEL = None   # your answer: a channel number
 
 def check_4(answer):
-    a = everything[activation_layers[0]]
-    peaks = a.max(axis=(0, 1))
-    if answer is None:
-        return print("✗ not answered yet")
-    if int(answer) == int(peaks.argmax()):
-        return print(f"✓ correct: channel {answer} peaks at {peaks.max():.2f}; "
-                     f"the median channel only at {np.median(peaks):.2f}")
-    print(f"✗ not quite: channel {answer} peaks at {peaks[int(answer)]:.2f}, another one goes higher")
-check_4(STRONGEST_CHANNEL)
+    print(checks.weakest_live_channel(everything[activation_layers[0]], answer))
+check_4(WEAKEST_LIVE_CHANNEL)
 
 # %% [markdown]
 # ## What to remember
@@ -288,10 +326,12 @@ check_4(STRONGEST_CHANNEL)
 # * A layer's output is a stack of feature maps; `keras.Model(inputs, [layer.output, ...])` returns
 #   them all in one forward pass.
 # * Display choices are part of the result: per-channel normalisation hides how weak a channel is.
+# * An MBConv block: expand (1×1) → depthwise (3×3) → project (1×1), batch norms and ReLU6 between, skip `add`.
 # * With depth the maps get smaller, more numerous, sparser and more specific to the image's class.
 #
 # **Next:** notebook 2 asks the reverse question -- what input pattern makes a channel fire most?
 #
 # *References.* Zeiler & Fergus (2014); Olah, Mordvintsev & Schubert, Feature Visualization (Distill
 # 2017); Tan & Le, EfficientNet (2019); Wang et al., CNN Explainer (IEEE TVCG 2020); Chollet, *Deep
-# Learning with Python*, "Visualizing intermediate activations".
+# Learning with Python*, "Visualizing intermediate activations" (on the book's own small convnet);
+# Sandler et al., MobileNetV2 (2018), for the inverted-residual (MBConv) block.

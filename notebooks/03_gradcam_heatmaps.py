@@ -13,6 +13,23 @@
 #     name: python3
 # ---
 
+# %%
+# Colab only: fetch the repository and install what it needs. Anywhere else (JupyterLab, a classroom
+# server, VS Code) this cell does nothing. Teachers: set REPO_URL once (docs/teaching/README.md).
+import os, subprocess, sys
+try:
+    import google.colab  # noqa: F401  (importable only on Colab)
+except ImportError:
+    pass
+else:
+    REPO_URL = "https://github.com/YOUR-ORG/convnet-vis"
+    if not os.path.isdir("/content/convnet-vis"):
+        subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/convnet-vis"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", "/content/convnet-vis/requirements.txt"],
+                   check=True)
+    os.chdir("/content/convnet-vis/notebooks")
+    sys.path.insert(0, "/content/convnet-vis")
+
 # %% [markdown]
 # # 3 · Grad-CAM: *where* in the picture is the evidence for a class?
 #
@@ -22,10 +39,12 @@
 #
 # **Learning goals.** After this notebook you can
 # 1. write Grad-CAM yourself in ~10 lines of TensorFlow (`GradientTape`) and explain each line;
-# 2. show that it is *class-discriminative*: on one picture, "tiger cat" and "espresso" light up different places;
-# 3. choose the layer (late = coarse but semantic, early = fine but noisy) and read a *counterfactual* map;
-# 4. compare Grad-CAM, Grad-CAM++ (Chattopadhay et al., 2018) and Score-CAM (Wang et al., 2020);
-# 5. run the **sanity check** of Adebayo et al. (2018): an explanation that does not change when the
+# 2. derive it from the **Class Activation Map** (CAM, Zhou et al., 2016), which it generalises, and
+#    explain why it differentiates the logit rather than the softmax probability;
+# 3. show that it is *class-discriminative*: on one picture, "tiger cat" and "espresso" light up different places;
+# 4. choose the layer (late = coarse but semantic, early = fine but noisy) and read a *counterfactual* map;
+# 5. compare Grad-CAM, Grad-CAM++ (Chattopadhay et al., 2018) and Score-CAM (Wang et al., 2020);
+# 6. run the **sanity check** of Adebayo et al. (2018): an explanation that does not change when the
 #    model's weights are destroyed explains the *image*, not the *model*.
 #
 # The model is EfficientNet-Lite0 (Tan & Le, 2019), embedded in the repository, so everything runs offline on a CPU.
@@ -33,8 +52,8 @@
 # %%
 # Parameters -- change these and re-run the notebook.
 MODEL_NAME = "efficientnet_lite0"   # offline. Online alternatives (Keras downloads the weights once):
-                                    #   "vgg16" with LAYER = "block5_conv3" (14x14x512, the textbook's example),
-                                    #   "xception" with LAYER = "block14_sepconv2_act"
+                                    #   "vgg16" with LAYER = "block5_conv3" (14x14x512, DLwP 1st ed.),
+                                    #   "xception" with LAYER = "block14_sepconv2_act" (DLwP 2nd/3rd ed., keras.io)
 IMAGE = "cat_and_coffee"            # a bundled photo (cat left, espresso right) or a path to your own picture
 LAYER = None                        # None = the last feature-map layer before global pooling
 CAT, ESPRESSO = 282, 967            # ImageNet class indices of "tiger cat" and "espresso"
@@ -42,16 +61,20 @@ CAT, ESPRESSO = 282, 967            # ImageNet class indices of "tiger cat" and 
 # %%
 # %matplotlib inline
 import time
+from pathlib import Path
 import numpy as np
 import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
+import keras
 import tensorflow as tf
 import matplotlib.pyplot as plt
 from helpers import cam
+from helpers.exercises import cam as checks
 from helpers.plotting import show_cam, show_images, plot_similarity_curves
 
 model = helpers.load_model(MODEL_NAME)
 image = helpers.load_image(IMAGE, size=model)          # uint8 RGB at the model's input size
 LAYER = LAYER or cam.default_layer(model)
+OUTPUTS = Path("outputs"); OUTPUTS.mkdir(exist_ok=True)   # saved figures go here
 print("layer:", LAYER, "| top-5:")
 for i, name, p in helpers.predict(model, image, top=5):
     print(f"  {i:4d} {name:<20s} {p:.3f}")
@@ -68,13 +91,14 @@ for i, name, p in helpers.predict(model, image, top=5):
 # 3. heatmap = $\mathrm{ReLU}(\sum_k \alpha^c_k A^k)$ — keep only evidence *for* the class; divide by the maximum.
 
 # %%
-def textbook_gradcam(model, image, class_index, layer_name):
-    grad_model = helpers.feature_model(model, [layer_name], with_logits=True)  # pixels -> [A, logits]
+def textbook_gradcam(model, image, class_index, layer_name, score="logit"):
+    grad_model = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])  # -> [A, logits]
     x = tf.constant(image[None].astype("float32"))
     with tf.GradientTape() as tape:
         feature_maps, logits = grad_model(x)
-        score = logits[:, class_index]                      # the pre-softmax class score
-    grads = tape.gradient(score, feature_maps)              # (1, 7, 7, 1280)
+        scores = logits if score == "logit" else tf.nn.softmax(logits)   # the paper: logits; the book: softmax
+        target = scores[:, class_index]
+    grads = tape.gradient(target, feature_maps)             # (1, 7, 7, 1280)
     weights = tf.reduce_mean(grads, axis=(1, 2))            # average over space, per image and channel
     heat = tf.einsum("bhwc,bc->bhw", feature_maps, weights)[0]
     heat = tf.nn.relu(heat)                                 # only evidence FOR the class
@@ -84,20 +108,74 @@ small = textbook_gradcam(model, image, CAT, LAYER)
 print(small.shape, small.min(), small.max())
 
 # %% [markdown]
-# `helpers.gradcam` does the same with a compiled `tf.function` (no retracing for a new image or
-# class), upsamples smoothly to the picture's size, and works for nested and single-sigmoid models.
-# Check that both agree (at the 7×7 resolution, and after upsampling):
+# Plain Keras and `tf.GradientTape`, nothing from `helpers`: our models output logits, so
+# `model.output` is the pre-softmax score (for a Keras model that ends in a softmax, take the Dense
+# layer's output instead). `helpers.gradcam` does the same with a compiled `tf.function` (no retracing
+# for a new image or class), upsamples smoothly to the picture's size, and works for nested and
+# single-sigmoid models. Check that both agree:
 
 # %%
 heat = helpers.gradcam(model, image, CAT, LAYER)
 np.testing.assert_allclose(cam.upsample(small, image.shape[:2]), heat, atol=1e-3)
-fmaps, grads, _, _ = cam.engine(model, LAYER).grads(tf.constant(image[None].astype("float32")), tf.constant([CAT]))
-np.testing.assert_allclose(cam.cam_from_gradients(fmaps[0].numpy(), grads[0].numpy()), small, atol=1e-4)
 print("textbook and helpers agree ✓")
 fig = show_cam(image, heat, helpers.overlay(image, heat, alpha=0.4), title="Grad-CAM for 'tiger cat'")
 
 # %% [markdown]
-# ## 2 · Class discrimination: one picture, two answers
+# ## 2 · Where Grad-CAM comes from: the Class Activation Map (CAM)
+#
+# Zhou et al. (2016, *Learning Deep Features for Discriminative Localization*) noticed that a network
+# ending in **global average pooling + one Dense layer** localises for free. With feature maps
+# $A^k$ ($h \times w$) and Dense weights $w_{ck}$, bias $b_c$:
+#
+# $$y^c = \sum_k w_{ck} \, \frac{1}{hw} \sum_{ij} A^k_{ij} + b_c, \qquad
+#   \mathrm{CAM}^c_{ij} = \sum_k w_{ck} A^k_{ij}.$$
+#
+# Grad-CAM needs no such architecture: it uses gradients. At a GAP + Dense head,
+# $\partial y^c / \partial A^k_{ij} = w_{ck} / (hw)$ at every position, so the Grad-CAM weight is
+# $\alpha_k = w_{ck} / (hw)$, the map before the ReLU is $\mathrm{CAM}^c / (hw)$, and it **sums to
+# $y^c - b_c$**. Elsewhere (any layer, any head) Grad-CAM still works: it *generalises* CAM. Check it:
+
+# %%
+head = [l for l in model.layers if isinstance(l, keras.layers.Dense)][-1]
+between = model.layers[[l.name for l in model.layers].index(LAYER) + 1:]
+if all(isinstance(l, (keras.layers.GlobalAveragePooling2D, keras.layers.Dropout, keras.layers.Dense))
+       for l in between) and head is between[-1]:
+    W, b = head.get_weights()                                     # (channels, 1000), (1000,)
+    grad_model = keras.Model(model.inputs, [model.get_layer(LAYER).output, model.output])
+    with tf.GradientTape() as tape:
+        A, logits = grad_model(tf.constant(image[None].astype("float32")))
+        score = logits[:, CAT]
+    alpha = tf.reduce_mean(tape.gradient(score, A), axis=(1, 2))[0].numpy()
+    A = A[0].numpy(); h, w = A.shape[:2]
+    raw = A @ alpha                                              # Grad-CAM before ReLU and scaling
+    np.testing.assert_allclose(alpha, W[:, CAT] / (h * w), rtol=1e-3, atol=1e-8)
+    np.testing.assert_allclose(raw, (A @ W[:, CAT]) / (h * w), rtol=1e-3, atol=1e-5)   # = CAM / (h w)
+    np.testing.assert_allclose(raw.sum(), logits[0, CAT] - b[CAT], rtol=1e-3)
+    print(f"✓ at {LAYER}: alpha_k = w_ck / ({h}*{w}), and the map sums to {raw.sum():.4f} "
+          f"= logit {float(logits[0, CAT]):.4f} - bias {b[CAT]:.4f}")
+else:
+    print(f"{LAYER} is not followed by global average pooling + Dense only: CAM does not apply here")
+
+# %% [markdown]
+# **Logit or probability?** The Grad-CAM paper (and keras.io) differentiates the logit $y^c$.
+# *Deep Learning with Python* differentiates the softmax probability $p_c$, whose gradient
+# $p_c (\nabla y^c - \sum_j p_j \nabla y^j)$ subtracts the evidence for every competing class, and
+# vanishes when $p_c$ is near 0 or 1. On the two-object photo, watch the "tiger cat" probability map shrink
+# to what separates it from its rivals "Egyptian cat" and "tabby":
+
+# %%
+panels, titles = [], []
+for c in (CAT, ESPRESSO):
+    by_score = {score: textbook_gradcam(model, image, c, LAYER, score=score) for score in ("logit", "probability")}
+    for score, m in by_score.items():
+        panels.append(helpers.overlay(image, cam.upsample(m, image.shape[:2])))
+        titles.append(f"{helpers.imagenet_class_names()[c]}, {score}")
+    print(f"class {c}: rank correlation of the logit and probability maps "
+          f"{helpers.spearman(by_score['logit'], by_score['probability']):+.2f}")
+fig = show_images(panels, titles, ncols=4, size=2.6)
+
+# %% [markdown]
+# ## 3 · Class discrimination: one picture, two answers
 #
 # The photo has a cat on the left and an espresso on the right; both classes are in the model's
 # top-5. A good explanation for "tiger cat" should light the cat, one for "espresso" the cup.
@@ -110,30 +188,39 @@ for c, m in maps.items():
     print(f"{names[c]:<10s}: {m[:, :half].sum() / m.sum():.0%} of the heat on the left half")
 fig = show_images([helpers.overlay(image, maps[CAT]), helpers.overlay(image, maps[ESPRESSO])],
                   [f"'{names[CAT]}'", f"'{names[ESPRESSO]}'"], size=3.2)
+name = (f"gradcam_{model.name}_{Path(str(IMAGE)).stem}_{LAYER}_{CAT}-{names[CAT].replace(' ', '-')}"
+        f"_vs_{ESPRESSO}-{names[ESPRESSO].replace(' ', '-')}_gradcam.png")
+fig.savefig(OUTPUTS / name, dpi=120, bbox_inches="tight"); print("saved", OUTPUTS / name)
 if IMAGE == "cat_and_coffee":
     assert maps[CAT][:, :half].sum() > maps[CAT][:, half:].sum()
     assert maps[ESPRESSO][:, half:].sum() > maps[ESPRESSO][:, :half].sum()
 
 # %% [markdown]
-# ## 3 · Which layer?
+# ## 4 · Which layer?
 #
-# The last feature-map layer (`top_activation`, 7×7) sees whole objects but is coarse: each cell
-# covers 32×32 pixels. Earlier layers have finer grids but less class-specific features, and
-# their gradients are noisier (more of the network lies between them and the score).
+# The last feature-map layer (7×7) sees whole objects but is coarse: each cell covers 32×32 pixels.
+# Earlier layers have finer grids (14×14: 16-pixel cells; 28×28: 8-pixel cells) but less
+# class-specific features, and their gradients are noisier (more of the network lies between them
+# and the score). One layer of each size, the last one (a block's output `_add` where there is one):
 
 # %%
-layers = ["top_activation", "block6d_add", "block5c_add", "block4c_add"]
-layers = [l for l in layers if l in cam.cam_layers(model)] or [LAYER]
+shapes = dict(helpers.layer_names(model, kinds="all", with_shapes=True))   # in forward order
+usable = set(cam.cam_layers(model))
+by_size = {}
+for name in [n for n in shapes if n in usable]:
+    size = shapes[name][0]
+    if size in (7, 14, 28) and (name.endswith("_add") or not by_size.get(size, "").endswith("_add")):
+        by_size[size] = name
+by_size[shapes[LAYER][0]] = LAYER
 panels, titles = [], []
-for name in layers:
-    m = helpers.gradcam(model, image, CAT, name)
-    h, w = helpers.features.output_shape(helpers.find_layer(model, name))[1:3]
+for size in sorted(by_size):
+    m = helpers.gradcam(model, image, CAT, by_size[size])
     panels.append(helpers.overlay(image, m))
-    titles.append(f"{name} ({h}x{w})")
-fig = show_images(panels, titles, size=2.8)
+    titles.append(f"{by_size[size]} ({size}x{size}): {m[:, :half].sum() / m.sum():.0%} left")
+fig = show_images(panels, titles, size=3.0)
 
 # %% [markdown]
-# ## 4 · Counterfactual: what argues *against* the class?
+# ## 5 · Counterfactual: what argues *against* the class?
 #
 # Negate the gradients (Selvaraju et al., §5): the map then shows the regions whose features
 # *lower* the "tiger cat" score — on our photo, the espresso.
@@ -145,7 +232,7 @@ fig = show_images([helpers.overlay(image, maps[CAT]), helpers.overlay(image, aga
                   ["evidence FOR 'tiger cat'", "evidence AGAINST 'tiger cat'"], size=3.2)
 
 # %% [markdown]
-# ## 5 · Grad-CAM vs Grad-CAM++ vs Score-CAM
+# ## 6 · Grad-CAM vs Grad-CAM++ vs Score-CAM
 #
 # * **Grad-CAM++** weights each location's positive gradient (better with several instances of a class).
 # * **Score-CAM** uses no gradients at all: every channel, scaled to [0, 1], *masks* the image, and its
@@ -163,7 +250,7 @@ for method in ("gradcam", "gradcam++", "scorecam"):
 fig = show_images(panels, titles, size=3.0)
 
 # %% [markdown]
-# ## 6 · Sanity check: does the map depend on the model at all?
+# ## 7 · Sanity check: does the map depend on the model at all?
 #
 # Adebayo et al. (2018) asked a simple question: if we **destroy the model's weights**, layer by
 # layer from the top ("cascading randomisation"), does the explanation change? It must — an
@@ -203,7 +290,7 @@ assert min(rho_gb[:3]) > 0.8, "guided backprop barely changes: it mostly shows e
 # several steps: it is mostly an edge detector of the *image*, whatever the weights say. Sharp,
 # pretty pictures are not evidence that an explanation is faithful.
 #
-# ## 7 · Explore
+# ## 8 · Explore
 #
 # Pick an image (or upload your own), a class from the top-5 or search all 1000 names, a layer,
 # a method; toggle the counterfactual; move alpha. Switching the class does not re-run the network's
@@ -217,10 +304,10 @@ explorer
 
 
 # %% [markdown]
-# ## 8 · Exercises
+# ## 9 · Exercises
 #
-# Each exercise has an answer cell (`None` until you fill it in) and a check cell that says ✓ or
-# explains what is wrong.
+# Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, or ✗ with
+# what is wrong. Maps are compared with a reference Grad-CAM, so only a correct answer passes.
 #
 # **Exercise 1.** Grad-CAM's channel weights: write `my_weights(grads)` that takes a gradient
 # array `(h, w, channels)` and returns one weight per channel.
@@ -229,14 +316,7 @@ explorer
 def my_weights(grads):
     return None   # your code: one number per channel
 
-def check_1():
-    g = np.random.default_rng(0).normal(size=(7, 7, 5))
-    mine = my_weights(g)
-    if mine is None:
-        return print("✗ not answered yet: return the gradients averaged over the two spatial axes")
-    np.testing.assert_allclose(np.asarray(mine), cam.gradcam_weights(g), atol=1e-9, err_msg="average over axes 0 and 1")
-    print("✓ correct: the weight of a channel is its gradient averaged over the map")
-check_1()
+print(checks.weights(my_weights))
 
 # %% [markdown]
 # **Exercise 2.** Class "cup" (index 968) is also in the top-5. What fraction of its Grad-CAM heat
@@ -245,32 +325,17 @@ check_1()
 # %%
 cup_right = None   # your code: use helpers.gradcam(model, image, 968, LAYER) and `half`
 
-def check_2():
-    m = helpers.gradcam(model, image, 968, LAYER)
-    truth = m[:, half:].sum() / m.sum()
-    if cup_right is None:
-        return print("✗ not answered yet")
-    assert abs(cup_right - truth) < 0.02, f"not quite: recompute the share of m[:, half:] in m.sum()"
-    print(f"✓ correct: {truth:.0%} -- the cup class {'also points at the cup' if truth > 0.5 else 'looks elsewhere'}")
-check_2()
+print(checks.share_right(helpers.gradcam(model, image, 968, LAYER), cup_right))
 
 # %% [markdown]
-# **Exercise 3.** Zero evidence. Make a grey picture (`np.full((224, 224, 3), 128, np.uint8)`) and
-# compute its *counterfactual* map for the class the model predicts. Store it in `grey_map`. Why
-# must `helpers.gradcam` never divide by zero here?
+# **Exercise 3.** Your own Grad-CAM: compute the map of class "espresso" at the 14×14 layer of
+# section 4 (`by_size[14]`) with your own `GradientTape` code (you may adapt `textbook_gradcam`).
+# Store it in `espresso_map`, at the layer's resolution or the picture's.
 
 # %%
-grey_map = None   # your code
+espresso_map = None   # your code
 
-def check_3():
-    if grey_map is None:
-        return print("✗ not answered yet")
-    g = np.asarray(grey_map)
-    assert g.shape == (224, 224), f"expected a (224, 224) map, got {g.shape}"
-    assert not np.isnan(g).any(), "a NaN map: the normalisation needs an epsilon"
-    assert g.min() >= 0 and g.max() <= 1, "maps are scaled to [0, 1]"
-    print(f"✓ correct: a valid map (max {g.max():.2f}); an all-zero map stays zeros instead of 0/0 = NaN")
-check_3()
+print(checks.own_gradcam(model, image, ESPRESSO, by_size.get(14, LAYER), espresso_map, other_class=CAT))
 
 # %% [markdown]
 # **Exercise 4.** Sanity check by hand: randomise only the top group (`steps=1`) and compute the
@@ -281,23 +346,28 @@ check_3()
 # %%
 rho_saliency = None   # your code: for name, rnd in helpers.cascading_randomization(model, steps=1): ...
 
-def check_4():
-    if rho_saliency is None:
-        return print("✗ not answered yet")
-    *_, (name, rnd) = helpers.cascading_randomization(model, steps=1)
-    truth = helpers.spearman(helpers.gradient_saliency(model, image, CAT), helpers.gradient_saliency(rnd, image, CAT))
-    assert abs(rho_saliency - truth) < 0.05, f"not quite: compare the maps before and after '{name}' is randomised"
-    print(f"✓ correct: rho = {truth:+.2f} ({'changes, like Grad-CAM' if truth < 0.5 else 'barely changes'})")
-check_4()
+print(checks.rho_saliency(model, image, CAT, rho_saliency))
+
+# %% [markdown]
+# **Exercise 5.** Which layer would give Grad-CAM cells that cover **8×8 pixels** of the 224-pixel
+# picture? Name one (any layer with the right grid counts).
+
+# %%
+EIGHT_PIXEL_LAYER = None   # your answer: a layer name
+
+print(checks.layer_of_size(model, EIGHT_PIXEL_LAYER, size=model.input_shape[1] // 8))
 
 # %% [markdown]
 # ## Summary
 #
 # * Grad-CAM = ReLU(feature maps weighted by their spatially averaged gradients), normalised with an epsilon.
+# * At a global-average-pooling + Dense head it *is* CAM (Zhou et al., 2016), up to the factor 1/(h·w).
+# * Differentiate the logit, not the softmax probability: the probability mixes in the other classes.
 # * It is class-discriminative, coarse at the last layer, finer but noisier earlier.
 # * Always sanity-check an explanation method: if the map survives random weights, it explains the image, not the model.
 #
-# **References.** Selvaraju et al., *Grad-CAM*, ICCV 2017 · Chattopadhay et al., *Grad-CAM++*, WACV 2018 ·
+# **References.** Zhou et al., *Learning Deep Features for Discriminative Localization* (CAM), CVPR 2016 ·
+# Selvaraju et al., *Grad-CAM*, ICCV 2017 · Chattopadhay et al., *Grad-CAM++*, WACV 2018 ·
 # Wang et al., *Score-CAM*, CVPR-W 2020 · Adebayo et al., *Sanity Checks for Saliency Maps*, NeurIPS 2018 ·
 # Springenberg et al., *Striving for Simplicity* (guided backprop), ICLR-W 2015 · Zeiler & Fergus,
 # *Visualizing and Understanding Convolutional Networks*, ECCV 2014 · Tan & Le, *EfficientNet*, ICML 2019.
