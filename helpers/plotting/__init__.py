@@ -5,6 +5,7 @@ Techniques compute arrays; this layer turns them into pictures. It may import th
 never the other way round (``make lint-imports`` checks it).
 """
 
+from .atlas import filter_atlas  # noqa: F401
 from .colour import COLORMAPS, colorize, colormap, lookup_table, overlay  # noqa: F401
 from .figures import (  # noqa: F401
     draw_channel, draw_mosaic, label_mosaic_axes, mosaic_rgb, plot_similarity_curves, plot_sparsity, show_cam,
