@@ -37,5 +37,6 @@ from .activations import (  # noqa: F401,E402  (issue 3: intermediate activation
 from .cam import (  # noqa: F401,E402  (issue 5: Grad-CAM class activation heatmaps)
     cascading_randomization, gradcam, gradient_saliency, guided_backprop, spearman)
 from .filters import (  # noqa: F401,E402  (issue 4: filter visualisation by gradient ascent)
-    FilterResult, filter_activations, filter_atlas, filter_patterns, first_layer_kernels, visualize_filters)
+    FilterResult, filter_activations, filter_patterns, first_layer_kernels, visualize_filters)
+from .plotting.atlas import filter_atlas  # noqa: F401,E402  (issue 9: drawing lives in plotting)
 from .plotting import colorize, mosaic, overlay, unmosaic  # noqa: F401,E402  (drawing: colours, tiles)
