@@ -1,9 +1,11 @@
-"""Building blocks shared by the three explorers: an image picker and error-safe redraws."""
+"""Building blocks shared by the three explorers: an image picker, error-safe redraws and a "save PNG" button."""
 
 from __future__ import annotations
 
 import functools
+import re
 import traceback
+from pathlib import Path
 
 import cv2
 import ipywidgets as W
@@ -93,6 +95,60 @@ def png_bytes(picture: np.ndarray, compression: int = 1) -> bytes:
     return data.tobytes()
 
 
+OUTPUTS = "outputs"  # where the explorers' "save PNG" button writes (relative to the notebook's folder)
+
+
+def output_name(*parts) -> str:
+    """A file name that says what a picture is: the parts joined by "_", odd characters as "-".
+
+    Example:
+        >>> output_name("gradcam", "efficientnet_lite0", "cat_and_coffee", "top_conv", "282 tiger cat", "gradcam")
+        'gradcam_efficientnet_lite0_cat_and_coffee_top_conv_282-tiger-cat_gradcam.png'
+    """
+    words = [re.sub(r"[^A-Za-z0-9_.+-]+", "-", str(p)).strip("-.") for p in parts if p not in (None, "")]
+    return "_".join(w for w in words if w) + ".png"
+
+
+def save_png(picture, name: str, folder=OUTPUTS) -> Path:
+    """Write ``picture`` (PNG bytes, or a uint8 RGB/RGBA array) as ``folder/name``; returns the path.
+
+    Example:
+        >>> import tempfile
+        >>> save_png(np.zeros((2, 2, 3), np.uint8), "black.png", tempfile.mkdtemp()).read_bytes()[:4]
+        b'\x89PNG'
+    """
+    if isinstance(picture, (bytes, bytearray, memoryview)):  # an ipywidgets.Image's value: already a PNG
+        data = bytes(picture)
+    else:
+        data = png_bytes(np.asarray(picture), compression=6)
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def save_button(current, folder=OUTPUTS) -> W.HBox:
+    """A "save PNG" button and its message line; ``current()`` returns ``(picture, file name)``
+    of what the explorer shows now (or None when there is nothing to save)."""
+    button = W.Button(description="save PNG", icon="download", tooltip=f"save the picture in {folder}/")
+    message = W.HTML()
+
+    def on_click(_button):
+        got = current()
+        if got is None or got[0] is None or len(got[0]) == 0:
+            message.value = "<i>nothing to save yet</i>"
+            return
+        try:
+            message.value = f"saved <code>{_escape(str(save_png(*got, folder=folder)))}</code>"
+        except OSError as err:
+            message.value = f"<span style='color:#b00020'>could not save: {_escape(str(err))}</span>"
+
+    button.on_click(on_click)
+    box = W.HBox([button, message])
+    box.button, box.message = button, message
+    return box
+
+
 def _show_error(output, status, text):
     if status is not None:
         status.value = f"<pre style='color:#b00020;white-space:pre-wrap'>{_escape(text)}</pre>"
@@ -131,6 +187,7 @@ class ImagePicker(W.VBox):
         self.status = W.HTML()
         self._callbacks = []
         self.image, self.name, error = resolve_image(self._samples[default] if bundled else default, size)
+        self.name = default if bundled else self.name  # the photo's name, not its path
         self.error = error
         if error is not None:
             self.status.value = f"<span style='color:#b00020'>{_escape(error)}</span>"

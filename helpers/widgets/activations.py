@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from pathlib import Path
 
 import ipywidgets as W
 import matplotlib as mpl
@@ -23,7 +24,7 @@ from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity,
 from ..layers import layer_names
 from ..validation import check_int, check_model
 from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
-from ._common import ImagePicker, check_choice, guarded, png_bytes
+from ._common import ImagePicker, check_choice, guarded, output_name, png_bytes, save_button
 
 _CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages
 _CACHE_IMAGES = 2  # activations of every layer of one image: ~50 MB for EfficientNet-Lite0
@@ -37,7 +38,8 @@ class ActivationExplorer(W.VBox):
     """The widget returned by :func:`activation_explorer`.
 
     Controls: ``picker`` (an :class:`ImagePicker`), ``layer`` (Dropdown; labels show each
-    layer's output shape), ``channel`` (IntSlider; its max follows the layer), ``norm``
+    layer's output shape), ``depth`` (IntSlider: the same layers in forward order, to scrub through
+    them), ``save`` (a "save PNG" button: writes the picture under ``outputs/``), ``channel`` (IntSlider; its max follows the layer), ``norm``
     (ToggleButtons: channel / layer / global). Output: ``view`` (the rendered PNG), ``info``,
     and ``status`` (error messages; the widget stays usable).
 
@@ -82,6 +84,10 @@ class ActivationExplorer(W.VBox):
         c = self.shapes[layer][-1]
         self.channel = W.IntSlider(value=channel, min=0, max=c - 1, description="channel",
                                    continuous_update=False, layout=W.Layout(width="420px"))
+        self.depth = W.IntSlider(value=names.index(layer), min=0, max=len(names) - 1, description="depth",
+                                 continuous_update=False, layout=W.Layout(width="420px"),
+                                 tooltip="scrub through the layers in forward order")
+        self.save = save_button(self._current_picture)
         self.norm = W.ToggleButtons(options=list(NORMALIZATIONS), value=normalization, description="normalise",
                                     tooltips=["each channel on its own (textbook: standardise x64 +128)",
                                               "one scale for the whole layer", "one scale for all layers"],
@@ -100,10 +106,11 @@ class ActivationExplorer(W.VBox):
         self.render = guarded(self._errors, self.status)(self._render)
         self.picker.observe_image(self._on_image)
         self.layer.observe(self._on_layer, names="value")
+        self.depth.observe(lambda change: setattr(self.layer, "value", self.layers[change["new"]]), names="value")
         self.channel.observe(self._on_control, names="value")
         self.norm.observe(self._on_control, names="value")
-        super().__init__([self.picker, W.HBox([self.layer, self.norm]), self.channel, self.status, self.info,
-                          self.view, self._errors])
+        super().__init__([self.picker, W.HBox([self.layer, self.norm]), W.HBox([self.depth, self.save]),
+                          self.channel, self.status, self.info, self.view, self._errors])
         self.render()
 
     # -- data ---------------------------------------------------------------------------
@@ -123,7 +130,13 @@ class ActivationExplorer(W.VBox):
         self._image = image
         self.render()
 
+    def _current_picture(self):
+        name = output_name("activations", self.model.name, Path(str(self.picker.name)).stem, self.layer.value,
+                           f"channel{self.channel.value}", f"{self.norm.value}-norm")
+        return self.view.value, name
+
     def _on_layer(self, change):
+        self.depth.value = self.layers.index(change["new"])  # the depth slider follows the dropdown
         c = self.shapes[change["new"]][-1]
         self._suspend = True
         try:

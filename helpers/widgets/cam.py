@@ -21,7 +21,7 @@ from .. import cam
 from .._cache import store
 from ..models import imagenet_class_names, imagenet_class_synonyms, model_info, probabilities
 from ..plotting.colour import colorize, overlay
-from ._common import ImagePicker, guarded, png_bytes
+from ._common import ImagePicker, guarded, output_name, png_bytes, save_button
 
 COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]
 
@@ -63,6 +63,7 @@ class GradCAMExplorer(W.VBox):
         self.alpha_slider = W.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha")
         self.colormap_dropdown = W.Dropdown(options=COLORMAP_OPTIONS, value=colormap, description="colours")
         self.view = W.Image(format="png")
+        self.save = save_button(self._current_picture)
         self.info_label = W.HTML()
         self.status = W.HTML()
         self.output = W.Output()
@@ -77,7 +78,7 @@ class GradCAMExplorer(W.VBox):
 
         controls = W.VBox([W.HBox([self.class_dropdown, self.search]),
                            W.HBox([self.layer_dropdown, self.counterfactual_toggle]), self.method_toggle,
-                           W.HBox([self.alpha_slider, self.colormap_dropdown])])
+                           W.HBox([self.alpha_slider, self.colormap_dropdown, self.save])])
         super().__init__([self.picker, controls, self.info_label, self.view, self.status, self.output])
         if not isinstance(image, str):
             self.picker.set_image(np.asarray(image), "your image")
@@ -91,6 +92,14 @@ class GradCAMExplorer(W.VBox):
         if layer not in self.contexts:
             self.contexts[layer] = cam.Context(cam.engine(self.model, layer), self._x, counter=self.counters)
         return self.contexts[layer]
+
+    def _current_picture(self):
+        """The overlay on screen and a name that says what it is (model, image, layer, class, method)."""
+        c = self.class_dropdown.value
+        label = f"{c}-{self.info.class_names[c]}" if isinstance(c, int) else c
+        return getattr(self, "picture", None), output_name(
+            "gradcam", self.model.name, self.picker.name, self.layer_dropdown.value, label,
+            self.method_toggle.value + ("-counterfactual" if self.counterfactual_toggle.value else ""))
 
     def _new_image(self, image):
         self.image = np.asarray(image)

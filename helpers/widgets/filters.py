@@ -10,7 +10,7 @@ import numpy as np
 from ..features import layer_names
 from ..filters import METHODS, layer_channels, visualize_filters
 from ..plotting.atlas import filter_atlas
-from ._common import guarded, png_bytes
+from ._common import guarded, output_name, png_bytes, save_button
 
 DEFAULT_LAYERS = ("block4b_expand_conv", "block3b_expand_conv", "block3_conv1")
 
@@ -63,11 +63,14 @@ class FilterExplorer(W.VBox):
         for control in (self.filter, self.method, self.steps):
             control.observe(lambda _change: self.redraw(), names="value")
         self.atlas_button.on_click(lambda _button: self.make_atlas())
+        self.save = save_button(lambda: (self.image.value, output_name(
+            "filters", self.model.name, self.layer.value, f"filter{self.filter.value}", self.method.value,
+            f"{self.steps.value}steps", f"{self.size}px")))
         super().__init__([
             W.HBox([self.layer, self.filter]),
             W.HBox([self.method, self.steps]),
             W.HBox([self.image, self.info]),
-            W.HBox([self.atlas_button, self.progress]),
+            W.HBox([self.atlas_button, self.progress, self.save]),
             self.status, self.output])
         self.redraw()
 
