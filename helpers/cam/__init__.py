@@ -29,7 +29,7 @@ from .base import CAMMethod, available_methods, get_method, register
 from .context import Context, batch_contexts, context
 from .engine import Engine, cam_layers, class_indices, default_layer, engine, prepare_input
 from .maths import (
-    EPSILON, gradcam_plus_plus_alphas, gradcam_plus_plus_weights, gradcam_weights, layercam_weights, normalize_map,
+    EPSILON, gradcam_plus_plus_alphas, gradcam_plus_plus_weights, gradcam_weights, normalize_map,
     pixel_map, principal_direction, upsample, weighted_cam)
 from .methods.eigen_cam import EigenCAM
 from .methods.grad_cam import GradCAM
@@ -45,7 +45,7 @@ __all__ = [
     "gradcam", "heatmap", "cam_from_gradients", "CAMMethod", "get_method", "available_methods", "register",
     "GradCAM", "GradCAMPlusPlus", "LayerCAM", "ScoreCAM", "EigenCAM", "Context", "context", "batch_contexts",
     "Engine", "engine", "default_layer", "cam_layers", "prepare_input", "class_indices", "gradcam_weights",
-    "gradcam_plus_plus_weights", "gradcam_plus_plus_alphas", "layercam_weights", "principal_direction",
+    "gradcam_plus_plus_weights", "gradcam_plus_plus_alphas", "principal_direction",
     "weighted_cam", "normalize_map", "upsample", "pixel_map", "EPSILON", "gradient_saliency", "guided_backprop",
     "smoothgrad", "integrated_gradients", "attributions", "input_gradients", "input_grad_fn",
     "cascading_randomization", "copy_model", "randomize_layers", "randomization_groups", "spearman", "rankdata",

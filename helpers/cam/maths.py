@@ -59,17 +59,6 @@ def gradcam_plus_plus_weights(fmaps: np.ndarray, grads: np.ndarray) -> np.ndarra
     return (gradcam_plus_plus_alphas(fmaps, g) * np.maximum(g, 0.0)).sum(axis=(-3, -2))
 
 
-def layercam_weights(grads: np.ndarray) -> np.ndarray:
-    """LayerCAM weights (Jiang et al., 2021): one weight per location and channel, the positive
-    part of the gradient there (same shape as ``grads``).
-
-    Example:
-        >>> layercam_weights(np.array([[[2.0, -1.0]]]))
-        array([[[2., 0.]]])
-    """
-    return np.maximum(np.asarray(grads, np.float64), 0.0)
-
-
 def principal_direction(fmaps: np.ndarray) -> np.ndarray:
     """Eigen-CAM's channel weights (Muhammad & Yeasin, 2020): the first principal direction of
     one image's (h, w, c) maps, the h*w locations being the samples (centred per channel).

@@ -171,7 +171,9 @@ def attributions(model, image, class_index=None, *, baseline=None, steps: int = 
     """Integrated-gradients attributions (Sundararajan et al., 2017), float32 (H, W, 3) at the
     model's input size: ``(x - baseline) * mean_k grad(baseline + a_k (x - baseline))`` with
     ``steps`` midpoints ``a_k``. They add up to ``score(x) - score(baseline)`` (more steps:
-    closer). ``baseline``: an image like ``image`` or a number; default 0 (black).
+    closer; on EfficientNet-Lite0, whose ReLU6 kinks the path, 48 steps from black still missed
+    the sum by 14 %: use a few hundred for a tight sum). ``baseline``: an image like ``image``
+    or a number; default 0 (black).
 
     Example:
         >>> attributions(model, image, 282, steps=8).shape

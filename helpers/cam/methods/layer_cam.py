@@ -1,7 +1,8 @@
 """LayerCAM (Jiang et al., 2021)."""
 
+import numpy as np
+
 from ..base import CAMMethod
-from ..maths import layercam_weights
 
 
 class LayerCAM(CAMMethod):
@@ -11,4 +12,4 @@ class LayerCAM(CAMMethod):
     name, label, order = "layercam", "LayerCAM", 20
 
     def weights(self, ctx, class_index):
-        return layercam_weights(ctx.grads(class_index))
+        return np.maximum(ctx.grads(class_index), 0.0)  # (h, w, c): broadcasts to the maps
