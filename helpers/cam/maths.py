@@ -77,8 +77,13 @@ def principal_direction(fmaps: np.ndarray) -> np.ndarray:
     centred = flat - flat.mean(axis=0)
     if not np.abs(centred).max(initial=0.0) > 0:
         return np.zeros(a.shape[-1])
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    v = vt[0]
+    # the top eigenvector of the smaller Gram matrix = the first right singular vector (an SVD
+    # of 49 x 1280 maps takes ~50x longer)
+    if centred.shape[0] < centred.shape[1]:
+        v = centred.T @ np.linalg.eigh(centred @ centred.T)[1][:, -1]
+    else:
+        v = np.linalg.eigh(centred.T @ centred)[1][:, -1]
+    v = v / np.linalg.norm(v)
     total = centred.sum(axis=1)
     return -v if float((centred @ v) @ total) < 0 else v
 
