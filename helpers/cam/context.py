@@ -58,7 +58,7 @@ class Context:
 
         Example:
             >>> ctx = Context.from_arrays(np.ones((2, 2, 3)), {0: np.ones((2, 2, 3))})
-            >>> ctx.grads(0).sum()
+            >>> float(ctx.grads(0).sum())
             12.0
         """
         ctx = cls(None, None)

@@ -145,7 +145,7 @@ def pixel_map(grads: np.ndarray, reduce: str = "max") -> np.ndarray:
 
     Example:
         >>> pixel_map(np.array([[[1.0, -3.0, 0.0], [0.5, 0.5, 0.5]]]), "sum")
-        array([[1. , 0.375]])
+        array([[1.   , 0.375]])
     """
     g = np.abs(np.asarray(grads, np.float64))
     return normalize_map(g.max(axis=-1) if reduce == "max" else g.sum(axis=-1))
