@@ -1,0 +1,132 @@
+"""A small convnet in the textbook's style, and a seeded helper that trains it (notebook 4).
+
+Conv2D (3x3, ReLU) + MaxPooling2D blocks with 32-64-128-128 filters on a 150 x 150 input, so the
+first feature map is 148 x 148 x 32 and each pooling layer halves the maps (148 -> 74, 72 -> 36,
+34 -> 17) as in *Deep Learning with Python* (1st ed.); then global average pooling and a Dense
+layer that outputs logits. The model takes raw RGB pixels 0..255 (its first layer rescales them),
+like every model of :func:`helpers.load_model`, so a saved copy loads with
+``helpers.load_model(path, class_names=...)`` and every technique works on it unchanged.
+
+Example:
+    >>> model = small_convnet()
+    >>> model.get_layer("conv1").output.shape, model.output_shape
+    ((None, 148, 148, 32), (None, 2))
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .models import logits, register_model
+
+FILTERS = (32, 64, 128, 128)
+
+
+def small_convnet(input_size: int = 150, num_classes: int = 2, filters=FILTERS, *, pooling: str = "avg",
+                  seed: int | None = 0, class_names=None, name: str = "small_convnet") -> keras.Model:
+    """Build (not train) the small convnet: ``conv1, pool1, conv2, pool2, ..., conv4, gap, logits``.
+
+    There is no pooling after the last convolution, so Grad-CAM's default layer (``conv4``,
+    15 x 15 for a 150-px input) is followed only by global pooling and the Dense layer (with
+    ``pooling="avg"``, the default, Grad-CAM there equals the classic CAM). ``pooling="max"``
+    (global max pooling) picks up a small local cue much sooner: a tiny 8-16-16 copy learned the
+    marker in one epoch with it and not in three with average pooling. ``seed`` (default 0) makes
+    the initial weights reproducible (``None``: random).
+    """
+    smallest = 8 * 2 ** len(filters)
+    if isinstance(input_size, bool) or not isinstance(input_size, (int, np.integer)) or input_size < smallest:
+        raise ValueError(f"input_size must be an integer >= {smallest} for {len(filters)} blocks, got {input_size!r}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    if pooling not in ("avg", "max"):
+        raise ValueError(f"pooling must be 'avg' or 'max' (global average / max pooling), got {pooling!r}")
+    if seed is not None:
+        keras.utils.set_random_seed(int(seed))
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    x = keras.layers.Rescaling(1 / 255.0, name="rescale")(inputs)  # raw 0..255 pixels in, like load_model's models
+    for i, f in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(int(f), 3, activation="relu", name=f"conv{i}")(x)
+        if i < len(filters):
+            x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    glob = keras.layers.GlobalAveragePooling2D if pooling == "avg" else keras.layers.GlobalMaxPooling2D
+    x = glob(name="gap" if pooling == "avg" else "gmp")(x)
+    outputs = keras.layers.Dense(int(num_classes), name="logits")(x)  # logits: no softmax
+    model = keras.Model(inputs, outputs, name=name)
+    names = tuple(class_names) if class_names is not None else tuple(f"class {i}" for i in range(num_classes))
+    if len(names) != num_classes:
+        raise ValueError(f"class_names has {len(names)} names but the model has {num_classes} classes")
+    register_model(model, name, names)
+    return model
+
+
+def _dataset(images, labels, batch_size: int, shuffle_seed: int | None) -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices((images, labels))
+    if shuffle_seed is not None:
+        ds = ds.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32), y)).prefetch(2)
+
+
+def _arrays(data, what: str):
+    if isinstance(data, tuple) and len(data) == 2:
+        images, labels = data
+    elif hasattr(data, "images") and hasattr(data, "labels"):
+        images, labels = data.images, data.labels
+    else:
+        raise TypeError(f"{what} must be a ShapeSet (helpers.datasets) or an (images, labels) tuple, "
+                        f"got {type(data).__name__}")
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 4 or images.shape[-1] != 3 or len(images) != len(labels) or len(labels) == 0:
+        raise ValueError(f"{what}: expected images (N, H, W, 3) and N labels, got {images.shape} and {labels.shape}")
+    return images, labels.astype(np.int64)
+
+
+def train(model: keras.Model, data, *, validation=None, epochs: int = 3, batch_size: int = 32, seed: int = 0,
+          learning_rate: float = 1e-3, verbose="auto") -> keras.callbacks.History:
+    """Train ``model`` on ``data`` (a :class:`helpers.datasets.ShapeSet` or ``(images, labels)``;
+    uint8 images are cast batch by batch, so 2000 images of 150 px need no float copy), with
+    Adam and cross-entropy on the logits; returns the Keras ``History`` with ``seconds`` (the
+    wall time of ``fit``) added to ``history.history``.
+
+    Seeded with ``keras.utils.set_random_seed(seed)`` (weights already built stay as they are;
+    shuffling and dropout follow the seed). TensorFlow's CPU kernels are not guaranteed to be
+    bit-exact from run to run, so two runs agree closely, not always exactly.
+    ``verbose``: Keras's progress bar (1), one line per epoch (2) or silent (0).
+    """
+    images, labels = _arrays(data, "data")
+    for name, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    n_out = model.output_shape[-1]
+    if labels.min() < 0 or labels.max() >= n_out:
+        raise ValueError(f"labels must be 0..{n_out - 1} for this model's {n_out} outputs, "
+                         f"got {labels.min()}..{labels.max()}")
+    keras.utils.set_random_seed(int(seed))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    val = None
+    if validation is not None:
+        val = _dataset(*_arrays(validation, "validation"), batch_size=batch_size, shuffle_seed=None)
+    start = time.perf_counter()
+    history = model.fit(_dataset(images, labels, batch_size, int(seed)), validation_data=val, epochs=int(epochs),
+                        shuffle=False, verbose=verbose)  # shuffled by the dataset, with the seed
+    history.history["seconds"] = [time.perf_counter() - start]
+    return history
+
+
+def predict_classes(model: keras.Model, images, batch_size: int = 100) -> np.ndarray:
+    """Predicted class index per image (int64 ``(N,)``), batch by batch with a compiled forward pass."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"expected a batch of images (N, H, W, 3), got shape {images.shape}")
+    out = [np.argmax(logits(model, images[i:i + batch_size]), axis=-1) for i in range(0, len(images), batch_size)]
+    return np.concatenate(out).astype(np.int64)
+
+
+def accuracy(model: keras.Model, data) -> float:
+    """Fraction of ``data`` (a ShapeSet or ``(images, labels)``) the model classifies correctly."""
+    images, labels = _arrays(data, "data")
+    return float(np.mean(predict_classes(model, images) == labels))
