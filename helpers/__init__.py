@@ -40,3 +40,6 @@ from .filters import (  # noqa: F401,E402  (issue 4: filter visualisation by gra
     FilterResult, filter_activations, filter_patterns, first_layer_kernels, visualize_filters)
 from .plotting.atlas import filter_atlas  # noqa: F401,E402  (issue 9: drawing lives in plotting)
 from .plotting import colorize, mosaic, overlay, unmosaic  # noqa: F401,E402  (drawing: colours, tiles)
+from .datasets import make_shapes, shortcut_splits  # noqa: F401,E402  (issue 11: a dataset with ground truth)
+from .evaluation import heat_in_box, pointing_game  # noqa: F401,E402  (issue 11: explanations vs ground truth)
+from .training import small_convnet  # noqa: F401,E402  (issue 11: the small textbook convnet; train in .training)
