@@ -35,7 +35,7 @@ from .models import (  # noqa: E402,F401
 from .activations import (  # noqa: F401,E402  (issue 3: intermediate activations)
     activations, count_dead, dead_channels, normalize, sparsity, sparsity_by_layer, value_range)
 from .cam import (  # noqa: F401,E402  (issue 5: Grad-CAM class activation heatmaps)
-    cascading_randomization, gradcam, gradient_saliency, guided_backprop, spearman)
+    cascading_randomization, gradcam, gradient_saliency, guided_backprop, integrated_gradients, smoothgrad, spearman)
 from .filters import (  # noqa: F401,E402  (issue 4: filter visualisation by gradient ascent)
     FilterResult, filter_activations, filter_patterns, first_layer_kernels, visualize_filters)
 from .plotting.atlas import filter_atlas  # noqa: F401,E402  (issue 9: drawing lives in plotting)
