@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 import helpers
-from helpers.filters import atlas_grid
+from helpers.plotting import atlas_grid
 from helpers.plotting import mosaic_rgb
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "images"

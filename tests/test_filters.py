@@ -24,8 +24,8 @@ L4 = "block4b_expand_conv"
 
 
 @pytest.fixture(scope="module")
-def model():
-    return helpers.load_model()
+def model(default_model):
+    return default_model
 
 
 def _grad(model, objective, image, size):
@@ -470,3 +470,23 @@ def test_explorer_wiring(model):
     ex.size = 32
     ex.filter.value = 4
     assert ex.status.value == "" and ex.result.filters == (4,)
+
+
+def test_grayscale_model_gets_grey_patterns():
+    """A 1-channel model sees the luma of the optimised image; the pattern shows exactly that."""
+    import keras
+
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Conv2D(4, 3, name="c1"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    patterns = helpers.filter_patterns(model, "c1", [0, 1], size=32, steps=5)
+    assert patterns.shape == (2, 32, 32, 3) and patterns.dtype == np.uint8
+    assert np.array_equal(patterns[..., 0], patterns[..., 1]) and np.array_equal(patterns[..., 1], patterns[..., 2])
+    assert patterns.std() > 0
+
+
+def test_steps_and_model_are_checked_at_the_boundary(model):
+    with pytest.raises(ValueError, match="steps"):
+        helpers.filter_patterns(model, "block2a_expand_conv", [0], size=32, steps=2**31)
+    with pytest.raises(TypeError, match="load_model"):
+        helpers.filter_patterns("efficientnet_lite0", "block2a_expand_conv", [0])

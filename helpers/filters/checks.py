@@ -10,23 +10,18 @@ import keras
 import numpy as np
 
 from ..features import LOGITS, output_shape, require_spatial
+from ..validation import MAX_STEPS, check_int, check_model  # noqa: F401  (re-exported for the filters modules)
 
 MIN_SIZE = 16
 MAX_SIZE = 1024
 
 
-def check_int(name: str, value, low: int, high: int | None = None) -> int:
-    """``value`` as an int in ``low .. high``; ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        rng = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{name} must be {rng}, got {value}")
-    return int(value)
-
-
 def check_size(size) -> int:
     return check_int("size", size, MIN_SIZE, MAX_SIZE)
+
+
+def check_steps(steps) -> int:
+    return check_int("steps", steps, 0, MAX_STEPS)
 
 
 def check_rate(value, what: str = "step") -> float:

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from .._cache import store
 from ..features import LOGITS, feature_model
-from .checks import check_channel, check_int
+from .checks import check_channel, check_int, check_model, check_steps
 from .objectives import Objective
 from .param import Param
 from .steps import StepRule, adam
@@ -65,14 +65,23 @@ class Ascent:
         return self.steps > 0 and not self.stuck and self.last_grad_norm == 0.0
 
 
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as helpers.load_image reads RGB for a grey model
+
+
+def _luma(image):
+    return tf.reduce_sum(image * tf.constant(LUMA, tf.float32), axis=-1, keepdims=True)
+
+
 class _Compiled:
     """The compiled loop of one composition; holds the parameter variable and the stepper, so
     calls are serialised by a lock (the explorer and a classroom server may call from threads)."""
 
     def __init__(self, model, objective: Objective, param: Param, transform: Transform | None, step: StepRule):
         names = [n for n in objective.layers if n != LOGITS]
+        grey = check_model(model)[-1] == 1  # a grayscale model sees the luma of the RGB image
         fm = feature_model(model, names, with_logits=LOGITS in objective.layers,
-                           input_shape=(param.size, param.size, 3))
+                           input_shape=(param.size, param.size, 1 if grey else 3))
+        see = _luma if grey else tf.identity
         self.variable = tf.Variable(param.init, dtype=tf.float32, trainable=True, name="ascent_params")
         self.stepper = step.build(self.variable)
         self.lock = threading.Lock()
@@ -83,14 +92,14 @@ class _Compiled:
         def run(init, args, rate, steps, seed):
             var.assign(init)
             stepper.reset(rate)
-            start = value(fm(to_image(var), training=False), args) if warp else tf.constant(0.0)
+            start = value(fm(see(to_image(var)), training=False), args) if warp else tf.constant(0.0)
             first, last = tf.constant(0.0), tf.constant(0.0)
             for i in tf.range(steps):
                 with tf.GradientTape() as tape:
                     image = to_image(var)
                     if warp is not None:
                         image = warp(image, tf.stack([seed, i]))
-                    loss = value(fm(image, training=False), args)
+                    loss = value(fm(see(image), training=False), args)
                 grad = tape.gradient(loss, var)
                 norm = tf.norm(grad)
                 first = tf.where(i == 0, norm, first)
@@ -99,7 +108,9 @@ class _Compiled:
                     start = tf.where(i == 0, loss, start)
                 stepper.apply(grad)
             image = to_image(var)
-            final = value(fm(image, training=False), args)
+            final = value(fm(see(image), training=False), args)
+            if grey:  # show what the model saw
+                image = tf.repeat(see(image), 3, axis=-1)
             if warp is None:
                 start = tf.where(steps > 0, start, final)
             return image[0], start, final, first, last
@@ -158,7 +169,8 @@ def ascend(model: keras.Model, objective: Objective, param: Param, transforms=No
             raise TypeError(f"{name} must be a helpers.filters {kind.__name__}, got {type(value).__name__}")
     if step is not None and not isinstance(step, StepRule):
         raise TypeError(f"step must be a step rule (helpers.filters.adam() or normalized()), got {step!r}")
-    steps, seed = check_int("steps", steps, 0), check_int("seed", seed, 0)
+    check_model(model)
+    steps, seed = check_steps(steps), check_int("seed", seed, 0)
     for layer_name, index in objective.channels:
         check_channel(model, layer_name, index)
     run = compiled_ascent(model, objective, param, transforms, step)
