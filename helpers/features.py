@@ -134,8 +134,10 @@ def feature_model(model: keras.Model, layers, *, with_logits: bool = False,
 
 
 def _build(model, names, with_logits, shape) -> keras.Model:
-    for n in names:  # names are checked once, when the model is built (not on every call)
-        find_layer(model, n)
+    refs = [find_layer(model, n) for n in names]  # checked once, when the model is built (not on every call)
+    direct = _direct(model, refs, with_logits, shape)
+    if direct is not None:
+        return direct
     inputs = keras.Input(shape, name="pixels")
     found: dict = {}
     output = _trace(model, inputs, set(names), found, stop_early=not with_logits)
@@ -143,6 +145,23 @@ def _build(model, names, with_logits, shape) -> keras.Model:
     if with_logits:
         outputs[LOGITS] = output
     return keras.Model(inputs, outputs, name=f"{model.name}_features")
+
+
+def _direct(model, refs, with_logits, shape) -> keras.Model | None:
+    """The textbook sub-model ``keras.Model(model.inputs, {name: layer.output})`` when it is
+    valid -- a functional model at its own input size, every layer at the top level and called
+    once -- else None. Building it costs ~10 ms instead of ~150 ms for a re-trace."""
+    if any(r.parents for r in refs) or not _is_graph_model(model) or len(model.inputs) != 1:
+        return None
+    if tuple(model.inputs[0].shape[1:]) != tuple(shape):
+        return None
+    try:
+        outputs = {r.name: r.layer.output for r in refs}
+        if with_logits:
+            outputs[LOGITS] = model.outputs[0]
+        return keras.Model(model.inputs[0], outputs, name=f"{model.name}_features")
+    except (AttributeError, ValueError):  # a layer called several times has no single output
+        return None
 
 
 def _run_features(fm, names, x):

@@ -158,3 +158,11 @@ def test_subclassed_model_is_refused_with_a_clear_message():
     net(np.zeros((1, 8, 8, 3), np.float32))
     with pytest.raises(ValueError, match="subclassed"):
         feature_model(net, ["conv2d"], input_shape=(8, 8, 3))
+
+
+def test_flat_model_at_its_own_size_uses_the_direct_sub_model(default_model):
+    """The textbook keras.Model(model.input, layer.output) where valid (fast to build); a re-trace otherwise."""
+    direct = feature_model(default_model, ["block2b_add"])
+    assert direct.inputs[0] is default_model.inputs[0]
+    retraced = feature_model(default_model, ["block2b_add"], input_shape=(96, 96, 3))
+    assert retraced.inputs[0] is not default_model.inputs[0]
