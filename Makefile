@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup notebooks test benchmark lab strip sync app gallery
+.PHONY: setup notebooks test benchmark lab strip sync classroom gallery
 
 setup:            ## create .venv and install everything (runtime + tests)
 	$(PYTHON) -m venv $(VENV)
@@ -23,17 +23,15 @@ lab:              ## open the notebooks interactively
 	$(BIN)/jupyter lab notebooks/
 
 strip:            ## remove outputs from the notebooks before committing (and number the cell ids 0, 1, ...)
-	$(BIN)/nbstripout notebooks/*.ipynb notebooks/apps/*.ipynb
+	$(BIN)/nbstripout notebooks/*.ipynb
 
 sync:             ## after editing a notebook's .py (or its .ipynb in Jupyter): update its twin, then strip
-	$(BIN)/jupytext --sync notebooks/*.py notebooks/apps/*.py
+	$(BIN)/jupytext --sync notebooks/*.py
 	$(MAKE) strip
 
-APP  ?= gradcam
-PORT ?= 8866
-app:              ## classroom mode: serve one explorer as a no-code app (APP=activations|filters|gradcam)
-	JUPYTER_PATH=$(CURDIR)/share/jupyter $(BIN)/voila notebooks/apps/$(APP)_app.ipynb \
-	    --template=convnet --Voila.ip=127.0.0.1 --port=$(PORT) --token
+PORT ?= 8765
+classroom:        ## serve the explorers to a whole class from this computer (PORT=..., CLASSROOM_HOST=0.0.0.0 for the LAN)
+	PORT=$(PORT) $(BIN)/python scripts/classroom.py
 
 gallery:          ## regenerate the README's pictures in docs/images/
 	$(BIN)/python scripts/make_gallery.py

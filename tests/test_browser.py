@@ -1,6 +1,7 @@
-"""The explorers proven in a real browser: Voila serves each classroom app on 127.0.0.1 with a
-token, headless Debian Chromium (driven by Playwright, no browser download) changes a dropdown
-and moves a slider, and the rendered picture must change each time with no console error.
+"""The explorers proven in a real browser: the classroom server (make classroom) serves each
+explorer's page on 127.0.0.1, headless Debian Chromium (driven by Playwright, no browser
+download) changes a dropdown and moves a slider, and the rendered picture must change each time
+with no console error. (tests/test_classroom.py drives five students at once.)
 
 Screenshots are saved under build/browser/. Needs /usr/bin/chromium (``.ci/run`` installs it);
 outside CI the test is skipped when Chromium is missing.
@@ -8,15 +9,11 @@ outside CI the test is skipped when Chromium is missing.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,38 +46,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class VoilaApp:
-    """One Voila server for one app notebook, localhost only, with a random token."""
+@pytest.fixture(scope="module")
+def classroom_url():
+    from helpers.apps.server import start
 
-    def __init__(self, app: str):
-        self.port, self.token = _free_port(), secrets.token_hex(16)
-        self.url = f"http://127.0.0.1:{self.port}/?token={self.token}"
-        env = {**os.environ, "JUPYTER_PATH": str(ROOT / "share" / "jupyter"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-        voila = Path(sys.executable).with_name("voila")
-        self.proc = subprocess.Popen(
-            [str(voila), f"notebooks/apps/{app}_app.ipynb", "--no-browser", "--template=convnet",
-             "--Voila.ip=127.0.0.1", f"--port={self.port}", "--Voila.port_retries=0", f"--token={self.token}"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"voila exited early:\n{Path(self.log.name).read_text()[-3000:]}")
-            try:  # any HTTP answer (even 403 for this file path) means the server is up
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/voila/static/", timeout=2)
-                return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError("voila did not start within 120 s")
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+    port = _free_port()
+    proc = start(port)
+    yield f"http://127.0.0.1:{port}/"
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +72,7 @@ def browser_context():
 
 def _picture_state(page) -> list[str]:
     """What the learner sees: the src of every rendered picture (blob/data URLs change on redraw)."""
-    return page.eval_on_selector_all("#rendered_cells img, .jp-OutputArea img",
-                                     "els => els.map(e => e.src)")
+    return page.eval_on_selector_all("img.widget-image", "els => els.map(e => e.src)")
 
 
 def _wait_for_change(page, before, what, timeout=60):
@@ -114,10 +90,9 @@ def _real_errors(messages):
 
 
 @pytest.mark.parametrize("app", list(APPS))
-def test_explorer_redraws_in_a_real_browser(app, browser_context):
+def test_explorer_redraws_in_a_real_browser(app, browser_context, classroom_url):
     dropdown_label, slider_label = APPS[app]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    server = VoilaApp(app)
     page = browser_context.new_page()
     messages = []
     page.on("console", lambda m: messages.append((m.type, m.text)))
@@ -125,7 +100,7 @@ def test_explorer_redraws_in_a_real_browser(app, browser_context):
     page.on("requestfailed", lambda r: messages.append(("error", f"request failed: {r.url}")))
     try:
         t0 = time.time()
-        page.goto(server.url, timeout=180_000)
+        page.goto(classroom_url + app, timeout=180_000)
         page.wait_for_selector(f".widget-slider:has-text('{slider_label}') .noUi-handle", timeout=180_000)
         first = _wait_for_change(page, [], "the app started", timeout=180)
         load_s = time.time() - t0
@@ -151,4 +126,3 @@ def test_explorer_redraws_in_a_real_browser(app, browser_context):
         assert not _real_errors(messages), _real_errors(messages)
     finally:
         page.close()
-        server.close()
