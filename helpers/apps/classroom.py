@@ -96,31 +96,36 @@ def active_students() -> int:
 
 
 INTRO = """
-# What does a convolutional network see?
-
-This is **EfficientNet-Lite0**, a real image classifier trained on a million photos
-(1000 classes). Nothing you do here changes it, and nobody else sees your screen.
-
-* **What each layer sees** -- pick a photo and a layer: every tile is one feature map, the
-  output of one filter. Early layers keep edges and colours; deep layers are small and abstract.
-* **What a filter looks for** -- each picture is grown from grey noise until one filter responds
-  as strongly as possible. Slow: your request waits its turn while the class shares the computer.
-* **Where it looked** -- Grad-CAM colours the parts of the photo that pushed the network towards
-  a class. Try *cat_and_coffee* with *tiger cat*, then with *espresso*.
-
-You can upload your own photo (JPEG or PNG, up to 20 MB) on the first and last pages.
+<h1>What does a convolutional network see?</h1>
+<p>This is <b>EfficientNet-Lite0</b>, a real image classifier trained on a million photos (1000 classes).
+Nothing you do here changes it, and nobody else sees your screen.</p>
+<ul>
+<li><b>Activations</b> -- what each layer sees: pick a photo and a layer; every tile is one feature map, the
+output of one filter. Early layers keep edges and colours; deep layers are small and abstract.</li>
+<li><b>Filters</b> -- what a filter looks for: each picture is grown from grey noise until one filter
+responds as strongly as possible. Slow: your request waits its turn while the class shares the computer.</li>
+<li><b>Gradcam</b> -- where it looked: Grad-CAM colours the parts of the photo that pushed the network
+towards a class. Try <i>cat_and_coffee</i> with <i>tiger cat</i>, then with <i>espresso</i>.</li>
+</ul>
+<p>You can upload your own photo (JPEG or PNG, up to 20 MB) on the Activations and Gradcam pages.</p>
 """
+
+
+def _html(text: str):
+    # fixed text written here, never a student's: Solara's Markdown would load KaTeX, which
+    # solara-assets 1.58.2 does not ship (a 404 offline)
+    return solara.HTML(tag="div", unsafe_innerHTML=text, style="max-width: 60em")
 
 
 @solara.component
 def Intro():
-    solara.Markdown(INTRO)
+    _html(INTRO)
 
 
 def _page(name: str, title: str, blurb: str):
     @solara.component
     def Page():
-        solara.Markdown(f"## {title}\n\n{blurb}")
+        _html(f"<h2>{title}</h2><p>{blurb}</p>")
         explorer = solara.use_memo(lambda: student_explorer(name), [])
         solara.display(explorer)
 
@@ -135,8 +140,8 @@ routes = [
         "Pick a photo (or upload your own), then a layer; move the channel slider to see one map large.")),
     solara.Route(path="filters", label="What a filter looks for", component=_page(
         "filters", "What pattern does a filter look for?",
-        "Pick a layer and a filter; *atlas* draws many filters at once (it takes a while).")),
+        "Pick a layer and a filter; <i>atlas</i> draws many filters at once (it takes a while).")),
     solara.Route(path="gradcam", label="Where it looked", component=_page(
         "gradcam", "Where did the network look?",
-        "Red: strong evidence for the chosen class. *counterfactual* shows what argues against it.")),
+        "Red: strong evidence for the chosen class. <i>counterfactual</i> shows what argues against it.")),
 ]

@@ -1,0 +1,365 @@
+"""Load test of the classroom: N students in headless Chromium run a scripted Grad-CAM lesson.
+
+One browser (Debian's chromium, Playwright), N contexts; each student opens the page, picks a
+photo, changes the layer, moves the alpha slider, switches the class, uploads a photo and
+switches the class again, with think times of 1-3 s. Measured per action: input -> picture
+changed (p50 / p95); server RSS (peak, and per student above the idle server); server CPU
+seconds per action (the browsers share the cores with the server); errors (an action whose
+picture never changes, console errors, failed requests); cross-talk: each student's final picture
+must match what a student alone gets for the same choices (recorded first, one at a time).
+
+Runs against ``make classroom`` (Solara, one process) and, for comparison, the Voila app
+(``notebooks/apps/gradcam_app.ipynb``, one kernel per tab; levels whose kernels would not fit in
+free memory are skipped). All traffic goes to 127.0.0.1; every run is bounded in time.
+
+    .venv/bin/python benchmarks/bench_classroom.py                      # N = 10 20 30, Voila 10
+    .venv/bin/python benchmarks/bench_classroom.py --students 3 --voila 2   # a quick look
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+PHOTOS = ROOT / "data" / "images"
+# (photo to pick, layer option (0 = the deepest), alpha presses, class option, file to upload,
+# class option after the upload)
+COMBOS = [("chelsea", 1, 2, 3, "coffee", 2),
+          ("coffee", 2, 1, 2, "chelsea", 2),
+          ("astronaut", 4, 3, 3, "cat_and_coffee", 3),
+          ("chelsea", 3, 2, 4, "astronaut", 0)]
+KERNEL_GB = 1.1  # what one Voila kernel takes (TensorFlow + the model), to decide what fits
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _photo_file(name: str) -> str:
+    return str(next(p for p in PHOTOS.iterdir() if p.stem == name))
+
+
+# -- servers --------------------------------------------------------------------------------------
+class Server:
+    """A classroom (Solara) or Voila server on 127.0.0.1; ``memory()`` sums the process tree."""
+
+    def __init__(self, kind: str):
+        self.kind, self.port = kind, _free_port()
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=f"-{kind}.log", delete=False)
+        if kind == "solara":
+            from helpers.apps.server import start
+
+            self.proc = start(self.port, log=self.log)
+            self.url = f"http://127.0.0.1:{self.port}/gradcam"
+        else:
+            token = secrets.token_hex(16)
+            env = {**os.environ, "JUPYTER_PATH": str(ROOT / "share" / "jupyter"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("voila")), "notebooks/apps/gradcam_app.ipynb", "--no-browser",
+                 "--template=convnet", "--Voila.ip=127.0.0.1", f"--port={self.port}", f"--token={token}"],
+                cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            self.url = f"http://127.0.0.1:{self.port}/?token={token}"
+            _wait_http(f"http://127.0.0.1:{self.port}/voila/static/", self.proc)
+        self.ps = psutil.Process(self.proc.pid)
+
+    def tree(self):
+        try:
+            return [self.ps, *self.ps.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def memory(self) -> tuple[float, float]:
+        """(RSS, PSS) of the server and its kernels, MB."""
+        rss = pss = 0
+        for p in self.tree():
+            try:
+                info = p.memory_full_info()
+                rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
+            except psutil.Error:
+                pass
+        return rss / 2**20, pss / 2**20
+
+    def cpu(self) -> float:
+        total = 0.0
+        for p in self.tree():
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _wait_http(url, proc, timeout=180):
+    import urllib.error
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early ({proc.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+class Sampler(threading.Thread):
+    """Samples the server's memory every second; ``peak`` is (RSS, PSS) MB."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server, self.peak, self._halt = server, (0.0, 0.0), threading.Event()
+
+    def run(self):
+        while not self._halt.wait(1.0):
+            rss, pss = self.server.memory()
+            self.peak = (max(self.peak[0], rss), max(self.peak[1], pss))
+
+    def stop(self):
+        self._halt.set()
+        self.join(5)
+
+
+# -- one student ------------------------------------------------------------------------------------
+_SRC = "() => { const i = document.querySelector('img.widget-image'); return i ? i.src : null; }"
+_PNG = """async () => {
+    const img = document.querySelector('img.widget-image');
+    const data = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+    let s = ''; for (let i = 0; i < data.length; i += 8192) s += String.fromCharCode(...data.subarray(i, i + 8192));
+    return btoa(s);
+}"""
+
+
+class Student:
+    def __init__(self, browser, index: int, combo, think, rng, timeout_s: float):
+        self.browser, self.index, self.combo = browser, index, combo
+        self.think, self.rng, self.timeout_ms = think, rng, int(timeout_s * 1000)
+        self.latencies: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self.final = None
+
+    async def _act(self, page, name, action):
+        before = await page.evaluate(_SRC)
+        t0 = time.perf_counter()
+        await action()
+        try:
+            await page.wait_for_function("b => { const i = document.querySelector('img.widget-image');"
+                                         " return i && i.src && i.src !== b; }", arg=before, polling=50,
+                                         timeout=self.timeout_ms)
+            self.latencies.setdefault(name, []).append(time.perf_counter() - t0)
+        except Exception:
+            self.errors.append(f"student {self.index}: the picture did not change after '{name}'")
+        await asyncio.sleep(self.rng.uniform(*self.think))
+
+    async def run(self, url):
+        context = await self.browser.new_context(viewport={"width": 1100, "height": 900})
+        page = await context.new_page()
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text[:160]}"))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {str(e)[:160]}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url[:120]}"))
+        page.on("request", lambda r: r.url.split("/")[2:3] != [url.split("/")[2]] and not r.url.startswith(
+            ("blob:", "data:")) and self.errors.append(f"request left 127.0.0.1: {r.url[:120]}"))
+        photo, layer, presses, cls, upload, cls2 = self.combo
+
+        def dropdown(label):
+            return page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first
+
+        async def pick_class(k):
+            values = await dropdown("class").evaluate("s => Array.from(s.options).map(o => o.value)")
+            target = values[min(k, len(values) - 1)]
+            if target == await dropdown("class").input_value():  # already chosen: pick another first
+                await self._act(page, "switch class", lambda: dropdown("class").select_option(values[-1]))
+            await self._act(page, "switch class", lambda: dropdown("class").select_option(target))
+
+        try:
+            t0 = time.perf_counter()
+            await page.goto(url, timeout=self.timeout_ms * 5)
+            await page.wait_for_function("() => { const i = document.querySelector('img.widget-image');"
+                                         " return i && i.src; }", polling=100, timeout=self.timeout_ms * 5)
+            self.latencies["open"] = [time.perf_counter() - t0]
+            await asyncio.sleep(self.rng.uniform(*self.think))
+            await self._act(page, "pick a photo", lambda: dropdown("image").select_option(label=photo))
+            layers = await dropdown("layer").evaluate("s => Array.from(s.options).map(o => o.value)")
+            await self._act(page, "change layer", lambda: dropdown("layer").select_option(layers[layer]))
+            handle = page.locator(".widget-slider:has-text('alpha') .noUi-handle").first
+            for _ in range(presses):
+                await handle.focus()
+                await self._act(page, "move slider", lambda: handle.press("ArrowRight"))
+            await pick_class(cls)
+            async def choose_file():
+                async with page.expect_file_chooser(timeout=self.timeout_ms) as chooser:
+                    await page.locator(".widget-upload").first.click()
+                await (await chooser.value).set_files(_photo_file(upload))
+
+            await self._act(page, "upload a photo", choose_file)
+            await pick_class(cls2)
+            await asyncio.sleep(1.0)
+            self.final = cv2.imdecode(np.frombuffer(__import__("base64").b64decode(await page.evaluate(_PNG)),
+                                                    np.uint8), cv2.IMREAD_COLOR)
+            status = await page.locator(".widget-html").all_inner_texts()
+            if any("Error" in s for s in status):
+                self.errors.append(f"student {self.index}: error shown: {[s for s in status if 'Error' in s][:1]}")
+        except Exception as err:
+            self.errors.append(f"student {self.index}: {type(err).__name__}: {str(err)[:160]}")
+        finally:
+            await context.close()
+
+
+async def _lesson(url, n, combos_for, think, seed, timeout_s, total_s):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        students = [Student(browser, i, combos_for(i), think, random.Random(seed + i), timeout_s) for i in range(n)]
+
+        async def staggered(s):
+            await asyncio.sleep(0.5 * s.index)  # students arrive over a few seconds, as in a room
+            await s.run(url)
+
+        try:
+            await asyncio.wait_for(asyncio.gather(*(staggered(s) for s in students)), total_s)
+        except asyncio.TimeoutError:
+            for s in students:
+                if s.final is None:
+                    s.errors.append(f"student {s.index}: lesson not finished within {total_s:.0f} s")
+        await browser.close()
+    return students
+
+
+# -- one run ---------------------------------------------------------------------------------------------
+def _differs(a, b) -> float:
+    if a is None or b is None or a.shape != b.shape:
+        return 255.0
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def run_level(kind: str, n: int, args) -> dict:
+    server = Server(kind)
+    try:
+        idle_rss, _ = server.memory()
+        # references: each combination alone, one student at a time, no think time
+        refs = []
+        for combo in COMBOS:
+            alone = asyncio.run(_lesson(server.url, 1, lambda i, c=combo: c, (0, 0), 0, args.timeout, 600))[0]
+            refs.append(alone.final)
+        distinct = min(_differs(a, b) for i, a in enumerate(refs) for b in refs[i + 1:])
+        base_rss, base_pss = server.memory()
+        cpu0 = server.cpu()
+        sampler = Sampler(server)
+        sampler.start()
+        t0 = time.time()
+        students = asyncio.run(_lesson(server.url, n, lambda i: COMBOS[i % len(COMBOS)], tuple(args.think),
+                                       args.seed, args.timeout, args.max_minutes * 60))
+        wall = time.time() - t0
+        sampler.stop()
+        cpu = server.cpu() - cpu0
+    finally:
+        server.close()
+    lat = [x for s in students for k, v in s.latencies.items() if k != "open" for x in v]
+    opens = [x for s in students for x in s.latencies.get("open", [])]
+    crosstalk = sum(1 for s in students if s.final is not None and _differs(s.final, refs[s.index % len(COMBOS)]) > 1.0)
+    errors = [e for s in students for e in s.errors]
+    actions = len(lat)
+    q = (lambda v, p: float(np.percentile(v, p)) if v else float("nan"))
+    result = {
+        "server": kind, "students": n, "actions": actions, "wall_s": round(wall, 1),
+        "p50_s": round(q(lat, 50), 3), "p95_s": round(q(lat, 95), 3), "open_p50_s": round(q(opens, 50), 1),
+        "per_action": {k: round(statistics.median(v), 3) for k, v in _by_action(students).items()},
+        "idle_rss_mb": round(idle_rss), "before_rss_mb": round(base_rss), "peak_rss_mb": round(sampler.peak[0]),
+        "peak_pss_mb": round(sampler.peak[1]),
+        "mb_per_student": round((sampler.peak[1] - base_pss) / n, 1),
+        "server_cpu_s_per_action": round(cpu / max(actions, 1), 3),
+        "errors": len(errors), "error_samples": errors[:5],
+        "crosstalk": crosstalk, "unfinished": sum(s.final is None for s in students),
+        "references_differ_by": round(distinct, 1),
+    }
+    print(_row(result), flush=True)
+    for e in result["error_samples"]:
+        print(f"    error: {e}", flush=True)
+    return result
+
+
+def _by_action(students):
+    out: dict[str, list[float]] = {}
+    for s in students:
+        for k, v in s.latencies.items():
+            out.setdefault(k, []).extend(v)
+    return out
+
+
+def _row(r) -> str:
+    return (f"| {r['server']:6} | {r['students']:3} | {r['p50_s']:.2f} s | {r['p95_s']:.2f} s | {r['open_p50_s']:.0f} s "
+            f"| {r['before_rss_mb']} -> {r['peak_rss_mb']} MB (PSS {r['peak_pss_mb']}) | {r['mb_per_student']} "
+            f"| {r['server_cpu_s_per_action']:.2f} s | {r['errors']} | {r['crosstalk']} |")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--students", type=int, nargs="*", default=[10, 20, 30])
+    ap.add_argument("--voila", type=int, nargs="*", default=[10], help="Voila levels (skipped if they cannot fit)")
+    ap.add_argument("--think", type=float, nargs=2, default=[1.0, 3.0])
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds an action may take before it counts as an error")
+    ap.add_argument("--max-minutes", type=float, default=12.0, help="bound on one level's lesson")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(ROOT / "build" / "bench_classroom.json"))
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"SKIPPED: {CHROMIUM} is missing (apt-get install chromium)")
+        return 0
+    print("| server | N | p50 | p95 | open (p50) | server memory | MB/student | server CPU/action | errors | cross-talk |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    results = []
+    for n in args.students:
+        results.append(run_level("solara", n, args))
+    for n in args.voila:
+        free_gb = psutil.virtual_memory().available / 2**30
+        if n * KERNEL_GB + 3 > free_gb:
+            print(f"| voila  | {n:3} | skipped: {n} kernels need ~{n * KERNEL_GB:.0f} GB, {free_gb:.0f} GB free |")
+            continue
+        results.append(run_level("voila", n, args))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    bad = [r for r in results if r["errors"] or r["crosstalk"] or r["unfinished"]]
+    target = [r for r in results if r["server"] == "solara" and r["students"] == 30]
+    for r in target:
+        ok = r["peak_rss_mb"] <= 2048 and r["p95_s"] <= 3.0 and not r["errors"] and not r["crosstalk"]
+        print(f"30 students (targets: RSS <= 2 GB, p95 <= 3 s, 0 errors, 0 cross-talk): {'OK' if ok else 'MISSED'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
