@@ -27,7 +27,8 @@ Example:
 from .api import cam_from_gradients, gradcam, heatmap
 from .base import CAMMethod, available_methods, get_method, register
 from .context import Context, batch_contexts, context
-from .engine import Engine, cam_layers, class_indices, default_layer, engine, prepare_input
+from .engine import (
+    Engine, cam_layers, check_resolution, class_indices, contract_errors, default_layer, engine, prepare_input)
 from .maths import (
     EPSILON, gradcam_plus_plus_alphas, gradcam_plus_plus_weights, gradcam_weights, normalize_map,
     pixel_map, principal_direction, upsample, weighted_cam)
@@ -44,7 +45,8 @@ from .sanity import cascading_randomization, copy_model, randomization_groups, r
 __all__ = [
     "gradcam", "heatmap", "cam_from_gradients", "CAMMethod", "get_method", "available_methods", "register",
     "GradCAM", "GradCAMPlusPlus", "LayerCAM", "ScoreCAM", "EigenCAM", "Context", "context", "batch_contexts",
-    "Engine", "engine", "default_layer", "cam_layers", "prepare_input", "class_indices", "gradcam_weights",
+    "Engine", "engine", "default_layer", "cam_layers", "prepare_input", "class_indices", "contract_errors",
+    "check_resolution", "gradcam_weights",
     "gradcam_plus_plus_weights", "gradcam_plus_plus_alphas", "principal_direction",
     "weighted_cam", "normalize_map", "upsample", "pixel_map", "EPSILON", "gradient_saliency", "guided_backprop",
     "smoothgrad", "integrated_gradients", "attributions", "input_gradients", "input_grad_fn",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models import check_classifier
+from ..validation import check_class_index, check_int, check_model
 from .base import available_methods, check_counterfactual, get_method
 from .context import Context, batch_contexts
-from .engine import class_indices, engine, prepare_input
+from .engine import check_resolution, class_indices, contract_errors, engine, prepare_input
 from .maths import upsample
 
 
@@ -39,26 +41,34 @@ def gradcam(model, image, class_index=None, layer=None, *, method="gradcam", cou
         with no positive evidence gives all zeros (never NaN).
 
     Raises:
+        TypeError: not a Keras model (e.g. its name: call :func:`helpers.load_model` first).
         IndexError: class index out of range. KeyError: unknown layer. ValueError: a layer
-        without feature maps (e.g. Dense, global pooling), a bad image or method.
+        without feature maps (e.g. Dense, global pooling) or whose map is 1 x 1 for this image,
+        a model without class logits (a regression head, a softmax still on), a bad image or
+        method; a TensorFlow error while computing (e.g. out of memory) as a ValueError.
 
     Example:
         >>> heat = gradcam(model, load_image("cat_and_coffee", size=224), class_index=967)
         >>> bool(heat[:, 112:].sum() > heat[:, :112].sum())     # espresso: the right half
         True
     """
+    check_model(model)
+    check_classifier(model)
     m = get_method(method)
     if counterfactual:
         check_counterfactual(m)
     eng = engine(model, layer)
     x, single, hw = prepare_input(model, image)
     idx = class_indices(model, class_index, len(x))
-    if single:  # the context computes what the method asks for, in one pass
-        contexts = [Context(eng, x[0])]
-    else:  # one batched pass fills every image's context
-        contexts = batch_contexts(eng, x, idx, gradients=m.uses_gradients)
-    maps = [upsample(m.heatmap(ctx, None if c < 0 else int(c), counterfactual=counterfactual), hw)
-            for ctx, c in zip(contexts, idx)]
+    with contract_errors(f"{m.label} of model {model.name!r} at layer {eng.layer!r} on input {x.shape}"):
+        if single:  # the context computes what the method asks for, in one pass
+            contexts = [Context(eng, x[0])]
+        else:  # one batched pass fills every image's context
+            contexts = batch_contexts(eng, x, idx, gradients=m.uses_gradients)
+        small = [m.heatmap(ctx, None if c < 0 else int(c), counterfactual=counterfactual)
+                 for ctx, c in zip(contexts, idx)]
+        check_resolution(contexts[0].fmaps.shape, eng.layer)  # e.g. an open-size model given a small image
+        maps = [upsample(s, hw) for s in small]
     return maps[0] if single else np.stack(maps)
 
 
@@ -71,7 +81,17 @@ def heatmap(ctx: Context, class_index=None, method="gradcam", *, counterfactual:
         >>> heatmap(context(model, image), 282, "layercam").shape
         (7, 7)
     """
-    return get_method(method).heatmap(ctx, class_index, counterfactual=counterfactual)
+    m = get_method(method)
+    if not isinstance(ctx, Context):
+        raise TypeError(f"heatmap() takes a helpers.cam.Context (helpers.cam.context(model, image, layer)), "
+                        f"got {type(ctx).__name__}")
+    if class_index is not None:  # checked here: a wrong index must not reach tf.gather
+        class_index = (check_class_index(class_index, ctx.engine.num_classes) if ctx.engine is not None
+                       else check_int("class_index", class_index, 0))
+    with contract_errors(f"{m.label} at layer {ctx.layer!r}"):
+        small = m.heatmap(ctx, class_index, counterfactual=counterfactual)
+    check_resolution(ctx.fmaps.shape, ctx.layer)
+    return small
 
 
 def cam_from_gradients(fmaps, grads, method="gradcam", counterfactual=False) -> np.ndarray:
@@ -85,4 +105,9 @@ def cam_from_gradients(fmaps, grads, method="gradcam", counterfactual=False) -> 
     if not m.uses_gradients:
         raise ValueError(f"method {m.name!r} does not use gradients; choose one of "
                          f"{', '.join(repr(k.name) for k in available_methods() if k.uses_gradients)}")
-    return m.heatmap(Context.from_arrays(fmaps, {0: grads}), 0, counterfactual=counterfactual)
+    ctx = Context.from_arrays(fmaps, {0: grads})
+    if ctx.fmaps.ndim != 3 or ctx.grads(0).shape != ctx.fmaps.shape:
+        raise ValueError(f"feature maps and gradients must both be (height, width, channels) arrays of one shape; "
+                         f"got {np.shape(fmaps)} and {np.shape(grads)}")
+    check_resolution(ctx.fmaps.shape, None)
+    return m.heatmap(ctx, 0, counterfactual=counterfactual)

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import keras
@@ -24,15 +25,37 @@ import numpy as np
 import tensorflow as tf
 
 from .._cache import store
-from ..features import LOGITS, feature_model, is_spatial, iter_layers, output_shape, require_spatial
+from ..features import LOGITS, feature_model, find_layer, is_spatial, iter_layers, output_shape, require_spatial
 from ..models import check_class_index, check_classifier, class_logits, prepare
+from ..validation import FOREIGN_ERRORS, check_model, contract_error
 
 CACHE = "cam"  # the name of this package's store in each model's cache
 
 
 def cam_store(model: keras.Model):
     """This package's store in ``model``'s cache: engines, layer choices, input-gradient functions."""
+    check_model(model)  # a model name or another object: a TypeError that says what to pass
     return store(model, CACHE, max_items=64)
+
+
+@contextlib.contextmanager
+def contract_errors(what: str):
+    """Turn a TensorFlow / OpenCV error raised inside the block into the contract's ValueError
+    (``helpers.validation.contract_error``): nothing foreign escapes a public function."""
+    try:
+        yield
+    except FOREIGN_ERRORS as err:
+        raise contract_error(err, what) from None
+
+
+def check_resolution(fmaps_shape, layer: str | None) -> None:
+    """Refuse feature maps with a single location (1 x 1): their heatmap would be uniform."""
+    h, w = (int(s) for s in tuple(fmaps_shape)[-3:-1])
+    if h * w == 1:
+        where = f"layer {layer!r} gives" if layer is not None else "got"
+        raise ValueError(f"{where} a 1 x 1 feature map for this input: one location, so its heatmap "
+                         "would be uniform. Use a larger image (e.g. helpers.load_image(source, size=224)) or an "
+                         "earlier layer: helpers.cam.cam_layers(model) lists them")
 
 
 def default_layer(model: keras.Model) -> str:
@@ -65,6 +88,7 @@ def cam_layers(model: keras.Model) -> list[str]:
         >>> cam_layers(model)[0]
         'top_activation'
     """
+    check_model(model)
     names = []
     for ref in iter_layers(model):
         if ref.kind == "model" or not is_spatial(ref) or 1 in output_shape(ref)[1:3]:
@@ -99,6 +123,7 @@ class Engine:
         self.fm = feature_model(model, [layer], with_logits=True)
         self.input_shape = tuple(self.fm.inputs[0].shape[1:])
         self.map_shape = tuple(self.fm.output[layer].shape[1:])
+        self.num_classes = 2 if self.binary else int(self.fm.output[LOGITS].shape[-1])
         x_spec = tf.TensorSpec((None, *self.input_shape), tf.float32)
         i_spec = tf.TensorSpec((None,), tf.int32)
         # a partial per engine: TensorFlow then counts each engine's traces on its own (no
@@ -163,14 +188,21 @@ def engine(model: keras.Model, layer: str | None = None) -> Engine:
     The layer name is resolved and checked once; later calls are a cache look-up.
 
     Raises:
-        KeyError: unknown layer. ValueError: a layer without feature maps, a model without logits.
+        TypeError: not a Keras model. KeyError: unknown layer. ValueError: a layer without feature
+        maps or with a 1 x 1 map, a model without logits (a regression head, a softmax still on).
     """
     cache = cam_store(model)
+    if layer is not None and not isinstance(layer, str):
+        layer = find_layer(model, layer).name  # a layer object -> its name; else a KeyError (named by a string)
     eng = cache.get(("engine", layer))
     if eng is None:
         check_classifier(model)
         name = default_layer(model) if layer is None else layer
-        require_spatial(model, name, "a Grad-CAM layer")
+        shape = output_shape(require_spatial(model, name, "a Grad-CAM layer"))
+        if shape[1] == 1 and shape[2] == 1:
+            raise ValueError(f"layer {name!r} outputs {shape}: a 1 x 1 map (after global pooling?) has one location, "
+                             "so its heatmap would be uniform. Pick a layer before the global pooling: "
+                             "helpers.cam.cam_layers(model) lists them")
         eng = cache.get_or_make(("engine", name), lambda: Engine(model, name))
         cache.put(("engine", layer), eng)
     return eng

@@ -28,7 +28,8 @@ import tensorflow as tf
 
 from ..features import layer_kind, trace_model
 from ..models import check_classifier, class_logits, forward_fn, model_input_shape
-from .engine import cam_store, class_indices, prepare_input
+from ..validation import MAX_STEPS, check_int
+from .engine import cam_store, class_indices, contract_errors, prepare_input
 from .maths import pixel_map
 
 BATCH = 16  # images per compiled gradient call
@@ -69,6 +70,7 @@ def _score_grads(net, binary, x, idx):
 def input_grad_fn(model: keras.Model, guided: bool = False):
     """The compiled ``fn(x (n, H, W, 3) float32, idx (n,) int32) -> d score / d x`` for ``model``
     (``guided``: through the guided-backprop network). Built once per (model, guided)."""
+    check_classifier(model)  # a model name: TypeError; a regression / softmax head: ValueError
 
     def make():
         binary = check_classifier(model).binary
@@ -88,7 +90,9 @@ def input_grad_fn(model: keras.Model, guided: bool = False):
 
 def _grads(model, x: np.ndarray, idx: np.ndarray, guided: bool = False) -> np.ndarray:
     fn = input_grad_fn(model, guided)
-    out = [np.asarray(fn(tf.constant(x[i:i + BATCH]), tf.constant(idx[i:i + BATCH]))) for i in range(0, len(x), BATCH)]
+    with contract_errors(f"input gradients of model {model.name!r} on input {x.shape}"):
+        out = [np.asarray(fn(tf.constant(x[i:i + BATCH]), tf.constant(idx[i:i + BATCH])))
+               for i in range(0, len(x), BATCH)]
     return np.concatenate(out, axis=0)
 
 
@@ -96,7 +100,8 @@ def _top_classes(model, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``idx`` with -1 replaced by each image's top class (one forward pass, only if needed)."""
     if (idx >= 0).all():
         return idx
-    top = np.argmax(np.asarray(class_logits(forward_fn(model)(tf.constant(x)), check_classifier(model).binary)), -1)
+    with contract_errors(f"running model {model.name!r} on input {x.shape}"):
+        top = np.argmax(np.asarray(class_logits(forward_fn(model)(tf.constant(x)), check_classifier(model).binary)), -1)
     return np.where(idx < 0, top, idx).astype(np.int32)
 
 
@@ -108,6 +113,7 @@ def input_gradients(model, image, class_index=None, *, guided=False) -> np.ndarr
         >>> input_gradients(model, image, 282).shape
         (224, 224, 3)
     """
+    check_classifier(model)
     x, single, _ = prepare_input(model, image)
     g = _grads(model, x, class_indices(model, class_index, len(x)), guided)
     return g[0] if single else g
@@ -115,12 +121,14 @@ def input_gradients(model, image, class_index=None, *, guided=False) -> np.ndarr
 
 def _per_image(model, image, class_index, grads_of, reduce="max") -> np.ndarray:
     """Run ``grads_of(x1 (H, W, 3), class) -> (H, W, 3)`` per image; maps in [0, 1] at its size."""
+    check_classifier(model)  # before the image: a model name is a TypeError that says what to pass
     x, single, hw = prepare_input(model, image)
     idx = _top_classes(model, x, class_indices(model, class_index, len(x)))
     maps = []
     for xi, c in zip(x, idx):
         m = pixel_map(grads_of(xi, int(c)), reduce).astype(np.float32)
-        maps.append(m if m.shape == hw else np.clip(cv2.resize(m, hw[::-1], interpolation=cv2.INTER_LINEAR), 0, 1))
+        with contract_errors(f"resizing a {m.shape} map to {hw}"):
+            maps.append(m if m.shape == hw else np.clip(cv2.resize(m, hw[::-1], interpolation=cv2.INTER_LINEAR), 0, 1))
     return maps[0] if single else np.stack(maps)
 
 
@@ -156,13 +164,18 @@ def smoothgrad(model, image, class_index=None, *, samples: int = 25, noise: floa
         >>> smoothgrad(model, image, 282, samples=8).shape
         (224, 224)
     """
-    _check_positive("samples", samples)
-    rng = np.random.default_rng(seed)
+    samples = _check_count("samples", samples)
+    noise = _check_number("noise", noise, 0.0, 10.0)
+    rng = np.random.default_rng(None if seed is None else check_int("seed", seed, 0))
 
     def mean_grad(x, c):
-        sigma = float(noise) * float(x.max() - x.min())
-        noisy = x[None] + rng.normal(0.0, 1.0, (int(samples), *x.shape)).astype(np.float32) * sigma
-        return _grads(model, noisy, np.full(int(samples), c, np.int32)).mean(axis=0)
+        sigma = noise * float(x.max() - x.min())
+        total = np.zeros(x.shape, np.float64)
+        for start in range(0, samples, BATCH):  # noise drawn per batch: memory stays bounded
+            n = min(BATCH, samples - start)
+            noisy = x[None] + rng.normal(0.0, 1.0, (n, *x.shape)).astype(np.float32) * sigma
+            total += _grads(model, noisy, np.full(n, c, np.int32)).sum(axis=0)
+        return (total / samples).astype(np.float32)
 
     return _per_image(model, image, class_index, mean_grad)
 
@@ -179,7 +192,8 @@ def attributions(model, image, class_index=None, *, baseline=None, steps: int = 
         >>> attributions(model, image, 282, steps=8).shape
         (224, 224, 3)
     """
-    _check_positive("steps", steps)
+    steps = _check_count("steps", steps)
+    check_classifier(model)
     x, single, _ = prepare_input(model, image)
     if not single:
         raise ValueError("attributions() takes one image (H, W, 3), not a batch")
@@ -189,8 +203,12 @@ def attributions(model, image, class_index=None, *, baseline=None, steps: int = 
 
 def _integrate(model, x, c, base, steps):
     alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
-    path = base[None] + alphas[:, None, None, None] * (x - base)[None]
-    return ((x - base) * _grads(model, path, np.full(steps, c, np.int32)).mean(axis=0)).astype(np.float32)
+    total = np.zeros(x.shape, np.float64)
+    for start in range(0, steps, BATCH):  # the path built per batch: memory stays bounded
+        a = alphas[start:start + BATCH]
+        path = base[None] + a[:, None, None, None] * (x - base)[None]
+        total += _grads(model, path, np.full(len(a), c, np.int32)).sum(axis=0)
+    return ((x - base) * (total / steps)).astype(np.float32)
 
 
 def integrated_gradients(model, image, class_index=None, *, baseline=None, steps: int = 32) -> np.ndarray:
@@ -201,7 +219,7 @@ def integrated_gradients(model, image, class_index=None, *, baseline=None, steps
         >>> integrated_gradients(model, image, 282, steps=8).shape
         (224, 224)
     """
-    _check_positive("steps", steps)
+    steps = _check_count("steps", steps)
     return _per_image(model, image, class_index,
                       lambda x, c: _integrate(model, x, c, _baseline(model, baseline, x), int(steps)), reduce="sum")
 
@@ -210,13 +228,29 @@ def _baseline(model, baseline, x: np.ndarray) -> np.ndarray:
     if baseline is None:
         return np.zeros_like(x)
     if np.ndim(baseline) == 0:
-        return np.full_like(x, float(baseline))
+        return np.full_like(x, _check_number("baseline", baseline, 0.0, 255.0))
     b, _ = prepare_input(model, baseline)[:2]
     if len(b) != 1:
         raise ValueError(f"the baseline is one image (H, W, 3) or a number, got shape {np.shape(baseline)}")
     return b[0]
 
 
-def _check_positive(what, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+def _check_count(name, value) -> int:
+    """A number of samples / steps: a positive integer up to MAX_STEPS (memory is bounded by BATCH)."""
+    try:
+        return check_int(name, value, 1, MAX_STEPS)
+    except TypeError:
+        raise
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer up to {MAX_STEPS}, got {value!r:.40}") from None
+
+
+def _check_number(name, value, low: float, high: float) -> float:
+    """A finite real number in ``low..high`` (a 0-d array counts)."""
+    v = np.asarray(value)
+    if v.ndim != 0 or v.dtype == bool or not np.issubdtype(v.dtype, np.number) or np.iscomplexobj(v):
+        raise TypeError(f"{name} must be a number, got {value!r:.60}")
+    f = float(v)
+    if not (np.isfinite(f) and low <= f <= high):
+        raise ValueError(f"{name} must be a finite number in {low:g}..{high:g}, got {f!r}")
+    return f

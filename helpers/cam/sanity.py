@@ -14,6 +14,7 @@ import numpy as np
 
 from ..features import iter_layers
 from ..models import model_info, register_model
+from ..validation import check_int, check_model
 
 
 def rankdata(values: np.ndarray) -> np.ndarray:
@@ -59,6 +60,7 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 def copy_model(model: keras.Model) -> keras.Model:
     """An independent copy of ``model`` (same architecture and weights, new variables), so the
     original is never changed; its class names and head type are registered too."""
+    check_model(model)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     info = model_info(model)
@@ -69,6 +71,7 @@ def copy_model(model: keras.Model) -> keras.Model:
 def randomization_groups(model: keras.Model) -> list[tuple[str, list]]:
     """Layers with weights grouped by name prefix (``"predictions"``, ``"top"``, ``"block7a"``,
     ... ``"stem"``), from the output down to the input: the steps of the cascade."""
+    check_model(model)
     groups: dict[str, list] = {}
     for ref in iter_layers(model):
         if ref.kind != "model" and ref.layer.trainable_weights:
@@ -105,6 +108,13 @@ def cascading_randomization(model: keras.Model, *, seed: int = 0, steps: int | N
         predictions -0.1
         top -0.2
     """
+    check_model(model)  # checked at the call, not at the first next()
+    seed = check_int("seed", seed, 0)
+    steps = None if steps is None else check_int("steps", steps, 0)
+    return _cascade(model, seed, steps)
+
+
+def _cascade(model, seed, steps):
     rng = np.random.default_rng(seed)
     copy = copy_model(model)
     yield "original", copy
