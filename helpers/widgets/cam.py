@@ -11,19 +11,24 @@ and the colour map only re-blend the cached heatmap.
 from __future__ import annotations
 
 import collections
+import os
 import time
+from pathlib import Path
 
 import cv2
 import ipywidgets as W
+import keras
 import numpy as np
 
 from .. import cam
 from .._cache import store
-from ..models import imagenet_class_names, imagenet_class_synonyms, model_info, probabilities
-from ..plotting.colour import colorize, overlay
-from ._common import ImagePicker, guarded, output_name, png_bytes, save_button
+from ..features import iter_layers
+from ..models import check_classifier, imagenet_class_names, imagenet_class_synonyms, probabilities
+from ..plotting.colour import COLORMAPS, colorize, overlay
+from ..validation import MAX_SIDE, check_int, check_model
+from ._common import ImagePicker, check_choice, guarded, output_name, png_bytes, save_button, set_trait
 
-COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]
+COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]  # offered first; any of COLORMAPS works
 
 
 def method_options() -> list[tuple[str, str]]:
@@ -38,10 +43,16 @@ class GradCAMExplorer(W.VBox):
 
     def __init__(self, model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
                  method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", display_size: int = 256):
+        check_model(model)  # a model name: a TypeError that says to call load_model first
         self.model = model
-        self.info = model_info(model)
-        self.top_k = int(top_k)
-        self.display_size = int(display_size)
+        self.info = check_classifier(model)  # a regression head or a softmax still on: refused, says why
+        self.top_k = check_int("top_k", top_k, 1)
+        self.display_size = check_int("display_size", display_size, 16, MAX_SIDE)
+        alpha = _check_alpha(alpha)
+        method = cam.get_method(method).name  # an unknown method: ValueError listing the choices
+        colormap = check_choice("colormap", colormap.lower() if isinstance(colormap, str) else colormap,
+                                COLORMAP_OPTIONS + sorted(set(COLORMAPS) - set(COLORMAP_OPTIONS)))
+        layers, layer = _layer_options(model, layer)  # every layer gradcam() accepts
         self.counters: collections.Counter = collections.Counter()
         self.heatmap: np.ndarray | None = None
         self.picture: np.ndarray | None = None
@@ -50,18 +61,24 @@ class GradCAMExplorer(W.VBox):
         self._x = self._probs = None
         self._busy = False
 
-        self.picker = ImagePicker(default=image if isinstance(image, str) else "cat_and_coffee", size=model)
+        # a photo name, a path, bytes or an array, read by load_image; a mistake is shown in the
+        # picker's status line and the explorer's, never replaced by another photo
+        self.picker = ImagePicker(default=image, size=model)
+        if isinstance(image, os.PathLike) and self.picker.error is None:
+            self.picker.name = os.fspath(image)  # a pathlib.Path: its file name names saved pictures
         self.class_dropdown = W.Dropdown(description="class", layout=W.Layout(width="360px"))
         self.search = W.Text(placeholder="search all classes, e.g. 'tabby' + Enter", description="search",
                              continuous_update=False, layout=W.Layout(width="360px"))
-        self.layer_dropdown = W.Dropdown(options=cam.cam_layers(model), value=layer or cam.default_layer(model),
-                                         description="layer")
-        self.method_toggle = W.ToggleButtons(options=method_options(), value=cam.get_method(method).name,
-                                             description="method")
+        self.layer_dropdown = W.Dropdown(options=layers, description="layer")
+        set_trait(self.layer_dropdown, "value", layer, "layer")
+        self.method_toggle = W.ToggleButtons(options=method_options(), description="method")
+        set_trait(self.method_toggle, "value", method, "method")
         self.counterfactual_toggle = W.ToggleButton(value=False, description="counterfactual",
                                                     tooltip="what argues AGAINST the class (negated gradients)")
         self.alpha_slider = W.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha")
-        self.colormap_dropdown = W.Dropdown(options=COLORMAP_OPTIONS, value=colormap, description="colours")
+        shown = COLORMAP_OPTIONS + ([colormap] if colormap not in COLORMAP_OPTIONS else [])
+        self.colormap_dropdown = W.Dropdown(options=shown, description="colours")
+        set_trait(self.colormap_dropdown, "value", colormap, "colormap")
         self.view = W.Image(format="png")
         self.save = save_button(self._current_picture)
         self.info_label = W.HTML()
@@ -80,10 +97,7 @@ class GradCAMExplorer(W.VBox):
                            W.HBox([self.layer_dropdown, self.counterfactual_toggle]), self.method_toggle,
                            W.HBox([self.alpha_slider, self.colormap_dropdown, self.save])])
         super().__init__([self.picker, controls, self.info_label, self.view, self.status, self.output])
-        if not isinstance(image, str):
-            self.picker.set_image(np.asarray(image), "your image")
-        else:
-            self._guard(self._new_image)(self.picker.image)
+        self._guard(self._new_image)(self.picker.image)
 
     # -- state -------------------------------------------------------------------------------
     def context(self) -> cam.Context:
@@ -98,17 +112,23 @@ class GradCAMExplorer(W.VBox):
         c = self.class_dropdown.value
         label = f"{c}-{self.info.class_names[c]}" if isinstance(c, int) else c
         return getattr(self, "picture", None), output_name(
-            "gradcam", self.model.name, self.picker.name, self.layer_dropdown.value, label,
+            "gradcam", self.model.name, Path(str(self.picker.name)).stem, self.layer_dropdown.value, label,
             self.method_toggle.value + ("-counterfactual" if self.counterfactual_toggle.value else ""))
 
     def _new_image(self, image):
+        if image is None:  # the picker could not read the image it was given: say so, show nothing else
+            self.image = self._x = self.heatmap = self.picture = None
+            self.contexts = {}
+            raise ValueError(f"no picture to show ({self.picker.error}); pick a photo or upload one")
         self.image = np.asarray(image)
         x, _, _ = cam.prepare_input(self.model, self.image)
         self._x, self.contexts = x[0], {}
         ctx = self.context()
-        if cam.get_method(self.method_toggle.value).uses_gradients:
-            ctx.grads(None)  # one pass: feature maps, class scores and the top class's gradients
-        self._probs = probabilities(ctx.scores, self.info.binary)
+        with cam.contract_errors(f"running model {self.model.name!r} on the picture"):
+            if cam.get_method(self.method_toggle.value).uses_gradients:
+                ctx.grads(None)  # one pass: feature maps, class scores and the top class's gradients
+            scores = ctx.scores
+        self._probs = probabilities(scores, self.info.binary)  # a single-logit head: sigmoid(z), not softmax
         self._set_class_options(self._top_options())
         self._render()
 
@@ -168,6 +188,28 @@ class GradCAMExplorer(W.VBox):
         self.counters["blend"] += 1
 
 
+def _check_alpha(alpha) -> float:
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"alpha must be a number 0..1 (the heatmap's opacity), got {alpha!r:.60}")
+    if not 0.0 <= float(alpha) <= 1.0:  # NaN fails too
+        raise ValueError(f"alpha must be in 0..1 (the heatmap's opacity), got {alpha!r}")
+    return float(alpha)
+
+
+def _layer_options(model, layer) -> tuple[list[str], str]:
+    """The layer dropdown's options (:func:`helpers.cam.cam_layers`, deepest first) and the initial
+    layer; a layer ``gradcam()`` accepts but the list leaves out is added at its depth; one it
+    refuses raises the same KeyError / ValueError as ``gradcam()``."""
+    options = cam.cam_layers(model)
+    if layer is not None and not isinstance(layer, (str, keras.layers.Layer)):
+        check_choice("layer", layer, options)  # e.g. layer=3: a ValueError listing the layers
+    name = cam.engine(model, layer).layer  # a name or layer object, checked as gradcam() checks it
+    if name not in options:
+        depth = {ref.name: i for i, ref in enumerate(iter_layers(model))}
+        options = sorted([*options, name], key=lambda n: -depth.get(n, -1))
+    return options, name
+
+
 def _synonyms(class_names) -> list[str]:
     """Searchable names: ImageNet's with their synonyms, other models' as they are."""
     key = tuple(class_names)
@@ -188,6 +230,13 @@ def gradcam_explorer(model, image="cat_and_coffee", *, top_k: int = 5, layer: st
     colour map.
 
     Shows image | heatmap | overlay. Mistakes appear as a message and the widget stays alive.
+
+    ``image`` is a bundled photo name, a path, bytes or an array (read by :func:`helpers.load_image`
+    at the model's size); one that cannot be read is shown as an error, never replaced by another
+    photo. ``layer`` may be any layer :func:`helpers.gradcam` accepts (added to the list if it is
+    not there). Bad arguments raise what ``gradcam()`` raises: a ValueError listing the choices
+    for ``layer``/``method``/``colormap``, a TypeError for a model name, a ValueError for a
+    regression head or a softmax still on the model.
 
     Example:
         >>> explorer = gradcam_explorer(helpers.load_model())
