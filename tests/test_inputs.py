@@ -12,14 +12,16 @@ import cv2
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import helpers
 from helpers import models as M
+from helpers import cam
 from helpers import validation as V
-from helpers.widgets import activation_explorer
+from helpers.widgets import activation_explorer, gradcam_explorer
 
 CONTRACT = (ValueError, TypeError, KeyError, IndexError, FileNotFoundError)
 IMG = np.zeros((16, 16, 3), np.uint8)
@@ -32,6 +34,30 @@ def _net(shape=(16, 16, 3), units=3, activation=None, data_format="channels_last
     x = keras.layers.GlobalAveragePooling2D(data_format=data_format)(x)
     outs = [keras.layers.Dense(units, activation=activation)(x) for _ in range(outputs)]
     return keras.Model(ins if inputs > 1 else ins[0], outs if outputs > 1 else outs[0])
+
+
+def _cam_net(shape=(32, 32, 3), units=3, keep_pooled=False, name="camnet"):
+    """conv1 (linear: not in cam_layers' list, but gradcam() accepts it) -> conv2 (ReLU) -> global
+    average pooling (``keep_pooled``: kept as a 1 x 1 map, layer 'pooled') -> Dense."""
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input(shape)
+    x = keras.layers.Conv2D(4, 3, name="conv1")(inputs)
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv2")(x)
+    if keep_pooled:
+        x = keras.layers.Flatten()(keras.layers.GlobalAveragePooling2D(keepdims=True, name="pooled")(x))
+    else:
+        x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    return keras.Model(inputs, keras.layers.Dense(units, name="dense")(x), name=name)
+
+
+def _strided_open_net():
+    """An open-size model with five stride-2 stages: a 32 px image leaves a 1 x 1 map at the end."""
+    layers = [keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu") for _ in range(5)]
+    return keras.Sequential([keras.Input((None, None, 3)), *layers, keras.layers.GlobalAveragePooling2D(),
+                             keras.layers.Dense(3)])
+
+
+PHOTO32 = np.random.default_rng(0).integers(0, 256, (32, 32, 3)).astype(np.uint8)
 
 
 def _bomb() -> bytes:
@@ -89,6 +115,55 @@ BAD_INPUTS = [  # (id, call, expected exception, a word the message must contain
     ("explorer colormap", lambda: activation_explorer(_net(), cmap="rainbowz"), ValueError, "viridis"),
     ("explorer layer", lambda: activation_explorer(_net(), layer=3), ValueError, "conv"),
     ("explorer channel", lambda: activation_explorer(_net(), channel=9), IndexError, "0..1"),
+    # CAM: the model, the class, the layer, the method, the counts (issue 13 wired into helpers.cam)
+    ("model name to gradcam", lambda: helpers.gradcam("efficientnet_lite0", IMG), TypeError, "load_model"),
+    ("model name to saliency", lambda: helpers.gradient_saliency("efficientnet_lite0", IMG), TypeError, "load_model"),
+    ("model name to the sanity check", lambda: cam.cascading_randomization("efficientnet_lite0"),
+     TypeError, "load_model"),
+    ("regression head to gradcam", lambda: helpers.gradcam(_cam_net(units=1), PHOTO32), ValueError, "regression"),
+    ("softmax still on, gradcam", lambda: helpers.gradcam(_net(activation="softmax"), IMG), ValueError, "logits"),
+    ("softmax still on, saliency", lambda: helpers.smoothgrad(_net(activation="softmax"), IMG), ValueError, "logits"),
+    ("gradcam class out of range", lambda: helpers.gradcam(_cam_net(), PHOTO32, 3), IndexError, "0..2"),
+    ("gradcam class as a name", lambda: helpers.gradcam(_cam_net(), PHOTO32, "tiger cat"), IndexError, "integer"),
+    ("heatmap class out of range", lambda: cam.heatmap(cam.context(_cam_net(), PHOTO32), np.array(7)),
+     IndexError, "0..2"),
+    ("1x1 layer after global pooling", lambda: helpers.gradcam(_cam_net(keep_pooled=True), PHOTO32, 0, "pooled"),
+     ValueError, "1 x 1"),
+    ("open-size model, tiny image", lambda: helpers.gradcam(_strided_open_net(), np.zeros((4, 4, 3), np.uint8), 0),
+     ValueError, "32"),
+    ("open-size model, 1x1 map at 32 px", lambda: helpers.gradcam(_strided_open_net(), PHOTO32, 0),
+     ValueError, "1 x 1"),
+    ("gradcam layer as a number", lambda: helpers.gradcam(_cam_net(), PHOTO32, 0, layer=3), KeyError, "string"),
+    ("gradcam Dense layer", lambda: helpers.gradcam(_cam_net(), PHOTO32, 0, layer="dense"), ValueError, "feature"),
+    ("unknown method", lambda: helpers.gradcam(_cam_net(), PHOTO32, 0, method="lime"), ValueError, "'scorecam'"),
+    ("smoothgrad samples=2**31", lambda: helpers.smoothgrad(_cam_net(), PHOTO32, 0, samples=2 ** 31),
+     ValueError, "10000"),
+    ("smoothgrad samples=2.5", lambda: helpers.smoothgrad(_cam_net(), PHOTO32, 0, samples=2.5), TypeError, "integer"),
+    ("smoothgrad noise=nan", lambda: helpers.smoothgrad(_cam_net(), PHOTO32, 0, noise=float("nan")),
+     ValueError, "noise"),
+    ("integrated gradients steps=0", lambda: helpers.integrated_gradients(_cam_net(), PHOTO32, 0, steps=0),
+     ValueError, "positive"),
+    ("integrated gradients steps=10**5", lambda: cam.attributions(_cam_net(), PHOTO32, 0, steps=10 ** 5),
+     ValueError, "10000"),
+    ("integrated gradients baseline=-5", lambda: cam.attributions(_cam_net(), PHOTO32, 0, baseline=-5),
+     ValueError, "baseline"),
+    ("sanity check steps=-1", lambda: cam.cascading_randomization(_cam_net(), steps=-1), ValueError, "steps"),
+    # the Grad-CAM explorer: the same checks, never a traitlets.TraitError
+    ("gradcam explorer model name", lambda: gradcam_explorer("efficientnet_lite0"), TypeError, "load_model"),
+    ("gradcam explorer layer=3", lambda: gradcam_explorer(_cam_net(), PHOTO32, layer=3), ValueError, "'conv2'"),
+    ("gradcam explorer unknown layer", lambda: gradcam_explorer(_cam_net(), PHOTO32, layer="conv3"),
+     KeyError, "conv2"),
+    ("gradcam explorer Dense layer", lambda: gradcam_explorer(_cam_net(), PHOTO32, layer="dense"),
+     ValueError, "feature"),
+    ("gradcam explorer 1x1 layer", lambda: gradcam_explorer(_cam_net(keep_pooled=True), PHOTO32, layer="pooled"),
+     ValueError, "1 x 1"),
+    ("gradcam explorer colormap", lambda: gradcam_explorer(_cam_net(), PHOTO32, colormap="rainbowz"),
+     ValueError, "'jet'"),
+    ("gradcam explorer method", lambda: gradcam_explorer(_cam_net(), PHOTO32, method="lime"), ValueError, "'gradcam'"),
+    ("gradcam explorer alpha=2", lambda: gradcam_explorer(_cam_net(), PHOTO32, alpha=2), ValueError, "0..1"),
+    ("gradcam explorer top_k=0", lambda: gradcam_explorer(_cam_net(), PHOTO32, top_k=0), ValueError, "top_k"),
+    ("gradcam explorer regression head", lambda: gradcam_explorer(_cam_net(units=1), PHOTO32),
+     ValueError, "regression"),
 ]
 
 
@@ -123,6 +198,93 @@ def test_explorer_shows_a_bad_image_in_its_status_instead_of_another_photo(tmp_p
     np.testing.assert_array_equal(explorer.picker.image, helpers.load_image(path, size=model))
     explorer.picker.dropdown.value = "rocket"  # picking a photo recovers
     assert explorer.picker.image is not None and explorer.view.value
+
+
+# --------------------------------------------------------------------------- CAM and its explorer
+def test_cam_accepts_what_it_should():
+    model = _cam_net()
+    heat = helpers.gradcam(model, PHOTO32, 2)
+    np.testing.assert_array_equal(helpers.gradcam(model, PHOTO32, np.array(2)), heat)  # a 0-d array, e.g. argmax
+    np.testing.assert_array_equal(helpers.gradcam(model, PHOTO32, np.int64(2)), heat)
+    np.testing.assert_array_equal(helpers.gradcam(model, PHOTO32 / 255.0, 2), heat)  # float 0..1 read as 0..1
+    np.testing.assert_array_equal(cam.upsample(cam.heatmap(cam.context(model, PHOTO32), np.array(2)), (32, 32)), heat)
+    batch = helpers.gradcam(model, np.stack([PHOTO32, PHOTO32[::-1]]), [np.array(2), 1])
+    np.testing.assert_allclose(batch[0], heat, atol=1e-5)
+    # a linear conv layer: not in the explorer's default list, but gradcam() takes it, by name or object
+    assert "conv1" not in cam.cam_layers(model)
+    np.testing.assert_array_equal(helpers.gradcam(model, PHOTO32, 2, layer=model.get_layer("conv1")),
+                                  helpers.gradcam(model, PHOTO32, 2, layer="conv1"))
+    assert helpers.smoothgrad(model, PHOTO32, np.array(1), samples=np.array(20)).shape == (32, 32)  # > one batch
+
+
+def test_smoothgrad_and_integrated_gradients_do_not_depend_on_the_batching():
+    model = _cam_net()
+    x = PHOTO32.astype(np.float32)
+    # 20 steps = two compiled batches of 16 + 4: the same as integrating by hand in one go
+    alphas = (np.arange(20) + 0.5) / 20
+    grads = cam.input_grad_fn(model)(tf.constant(np.stack([a * x for a in alphas]).astype(np.float32)),
+                                     tf.constant(np.full(20, 1, np.int32)))
+    np.testing.assert_allclose(cam.attributions(model, PHOTO32, 1, steps=20), x * np.asarray(grads).mean(0),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_foreign_errors_become_contract_errors(monkeypatch):
+    model = _cam_net()
+    eng = cam.engine(model, "conv2")
+
+    def out_of_memory(*args):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    for attr in ("grads", "forward"):
+        monkeypatch.setattr(eng, attr, out_of_memory)
+    with pytest.raises(ValueError, match="out of memory"):
+        helpers.gradcam(model, PHOTO32, 1, layer="conv2")
+    with pytest.raises(ValueError, match="out of memory"):
+        cam.heatmap(cam.Context(eng, PHOTO32.astype(np.float32)), 1, "eigencam")
+    monkeypatch.setattr(cam.saliency, "input_grad_fn", lambda *a, **k: out_of_memory)
+    with pytest.raises(ValueError, match="out of memory"):
+        helpers.gradient_saliency(model, PHOTO32, 1)
+
+
+def test_gradcam_explorer_shows_a_bad_image_and_never_another_photo(tmp_path):
+    model = _cam_net()
+    for bad, word in (("chelsee", "chelsee"), (tmp_path / "missing.jpg", "missing.jpg"),
+                      (np.full((8, 8, 3), -1.0), "negative")):
+        explorer = gradcam_explorer(model, bad)
+        assert explorer.picker.image is None and explorer.image is None and explorer.view.value == b""
+        assert word in explorer.picker.status.value and "pick a photo" in explorer.status.value
+    explorer.picker.dropdown.value = "coffee"  # picking a photo recovers
+    assert explorer.status.value == "" and explorer.view.value[:4] == b"\x89PNG"
+    path = helpers.sample_images()["rocket"]  # the path of a real photo is that photo, not the default
+    explorer = gradcam_explorer(model, path)
+    rocket = helpers.load_image(path, size=model)
+    np.testing.assert_array_equal(explorer.image, rocket)
+    np.testing.assert_array_equal(explorer.heatmap, helpers.gradcam(model, rocket, explorer.class_dropdown.value))
+    assert explorer._current_picture()[1].startswith("gradcam_camnet_rocket_")
+
+
+def test_gradcam_explorer_accepts_every_layer_gradcam_accepts():
+    model = _cam_net()
+    explorer = gradcam_explorer(model, PHOTO32, layer="conv1", colormap="Ocean")
+    assert explorer.layer_dropdown.options == ("conv2", "conv1") and explorer.status.value == ""
+    assert explorer.colormap_dropdown.value == "ocean"
+    c = explorer.class_dropdown.value
+    np.testing.assert_allclose(explorer.heatmap, helpers.gradcam(model, PHOTO32, c, layer="conv1"), atol=1e-5)
+    explorer = gradcam_explorer(model, PHOTO32, layer=model.get_layer("conv1"))
+    assert explorer.layer_dropdown.value == "conv1"
+
+
+def test_gradcam_explorer_binary_head_probabilities_are_sigmoid_of_the_logit():
+    model = helpers.register_model(_cam_net(units=1, name="binary"), "binary", ["no", "yes"])
+    kernel, _ = model.get_layer("dense").get_weights()
+    model.get_layer("dense").set_weights([kernel, np.array([1.5], np.float32)])  # |z| ~ 1.5: sigmoid(z) != sigmoid(2z)
+    explorer = gradcam_explorer(model, PHOTO32)
+    z = float(model(PHOTO32[None].astype(np.float32))[0, 0])
+    expected = [1 / (1 + np.exp(z)), 1 / (1 + np.exp(-z))]  # class 0 = -z, class 1 = +z; not softmax([-z, z])
+    np.testing.assert_allclose(explorer._probs, expected, rtol=1e-5)
+    labels = dict((v, k) for k, v in explorer.class_dropdown.options)
+    assert f"{100 * expected[1]:.1f}%" in labels[1] and f"{100 * expected[0]:.1f}%" in labels[0]
+    assert f"p = {expected[explorer.class_dropdown.value]:.3f}" in explorer.info_label.value
 
 
 # --------------------------------------------------------------------------- properties
