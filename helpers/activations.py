@@ -214,9 +214,13 @@ def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | No
         >>> normalize(np.arange(8.0).reshape(2, 2, 2), "layer")[..., 0].tolist()
         [[0, 73], [146, 219]]
     """
-    a = np.array(_check_maps(maps), dtype=np.float32)  # a private float32 copy, modified in place
     if mode not in NORMALIZATIONS:
         raise ValueError(f"unknown normalisation {mode!r}; choose one of {', '.join(NORMALIZATIONS)}")
+    with np.errstate(over="ignore", invalid="ignore"):  # values beyond float32 become inf: refused below
+        a = np.array(_check_maps(maps), dtype=np.float32)  # a private float32 copy, modified in place
+    if not np.isfinite(a).all():
+        raise ValueError("the maps contain NaN or infinite values (or values beyond float32's range); "
+                         "feature maps from helpers.activations never do")
     dead = dead_channels(a)
     if mode == "channel":
         mean = a.mean(axis=(0, 1), dtype=np.float64)

@@ -291,3 +291,11 @@ def test_explorer_shows_errors_and_stays_usable(default_model):
     assert own.render_log[-1][1:] == ("stem_conv", 0, "channel") and own.channel.max == 31
     assert "(224, 224, 3)" in own.render_log[-1][0]  # resized to the model's input
     assert "dead" in own.info.value  # a black image: no NaN, dead channels counted
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e300])
+def test_normalize_refuses_maps_that_are_not_finite_float32(bad):
+    maps = np.ones((4, 4, 3))
+    maps[1, 1, 2] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        helpers.normalize(maps, "channel")
