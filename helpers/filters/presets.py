@@ -4,7 +4,8 @@
   ch. 9; keras.io "Visualizing what convnets learn"): :func:`~.param.pixels` from near-gray
   noise, objective = mean of the filter's map **with a 2-pixel border cropped**
   (``channel(layer, f, border=2)``), :func:`~.steps.normalized` steps of 10 (in [-1, 1] units,
-  x127.5 in our raw pixels), no transforms; deprocess by standardising, x0.15, +0.5, clip, x255.
+  x127.5 in our raw pixels), no transforms; deprocess as keras.io does: standardise, x0.15, +0.5,
+  clip, x255 (the book standardises, x64, +128, clips).
 * ``"robust"`` -- the remedies of Olah, Mordvintsev & Schubert, "Feature Visualization" (Distill
   2017) and Lucid / lucent: :func:`~.param.fourier` (decorrelated colour), small random jitter /
   scale / rotation before every step, ``keras.optimizers.Adam``. Its objective is the mean of the
@@ -29,7 +30,7 @@ from . import transforms as T
 
 CLASSIC_STEP = 10.0          # keras.io / DLwP 2nd ed.: learning_rate = 10.0, in [-1, 1] units
 CLASSIC_STEPS = 30           # keras.io / DLwP: 30 iterations
-CONTRAST = 0.15              # DLwP 2nd ed. / keras.io deprocess: std 0.15 around 0.5 (1st ed.: 0.1)
+CONTRAST = 0.15              # keras.io deprocess: std 0.15 around 0.5 (DLwP 1st ed.: 0.1; 2nd/3rd ed.: x64 + 128)
 ROBUST_LR = 0.05             # Lucid's default Adam learning rate for render_vis
 
 
@@ -37,8 +38,8 @@ def deprocess(image, contrast: float = CONTRAST) -> np.ndarray:
     """Turn an optimised float image into a displayable uint8 picture (classic recipe).
 
     Standardise (mean 0, std 1: the ascent leaves the image at an arbitrary offset and scale),
-    x ``contrast`` (0.15, DLwP 2nd ed. / keras.io; 0.1 in the 1st ed.), +0.5 (mid-gray), clip to
-    [0, 1], x255. The textbook also crops 25 border pixels; we keep the full size so the output
+    x ``contrast`` (0.15, keras.io; 0.1 in DLwP's 1st ed.; the 2nd/3rd ed. use x64 + 128),
+    +0.5 (mid-gray), clip to [0, 1], x255. The textbook also crops 25 border pixels; we keep the full size so the output
     is ``size x size``. Works on one image (h, w, 3) or a batch, each image on its own.
 
     Example:
