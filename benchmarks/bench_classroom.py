@@ -8,9 +8,10 @@ seconds per action (the browsers share the cores with the server); errors (an ac
 picture never changes, console errors, failed requests); cross-talk: each student's final picture
 must match what a student alone gets for the same choices (recorded first, one at a time).
 
-Runs against ``make classroom`` (Solara, one process) and, for comparison, the Voila app
-(``notebooks/apps/gradcam_app.ipynb``, one kernel per tab; levels whose kernels would not fit in
-free memory are skipped). All traffic goes to 127.0.0.1; every run is bounded in time.
+Runs against ``make classroom`` (Solara, one process) and, for comparison, the Voila app mode
+this project had before commit d009f61 (``notebooks/apps/gradcam_app.ipynb``, one kernel per
+tab; run the script in a checkout of an earlier commit for that; levels whose kernels would not
+fit in free memory are skipped). All traffic goes to 127.0.0.1; every run is bounded in time.
 
     .venv/bin/python benchmarks/bench_classroom.py                      # N = 10 20 30, Voila 10
     .venv/bin/python benchmarks/bench_classroom.py --students 3 --voila 2   # a quick look
@@ -346,6 +347,10 @@ def main() -> int:
     for n in args.students:
         results.append(run_level("solara", n, args))
     for n in args.voila:
+        if not (ROOT / "notebooks" / "apps" / "gradcam_app.ipynb").exists():
+            print(f"| voila  | {n:3} | skipped: the Voila app mode was removed (commit d009f61); to compare, run "
+                  "this script in a checkout of an earlier commit |")
+            continue
         free_gb = psutil.virtual_memory().available / 2**30
         if n * KERNEL_GB + 3 > free_gb:
             print(f"| voila  | {n:3} | skipped: {n} kernels need ~{n * KERNEL_GB:.0f} GB, {free_gb:.0f} GB free |")
