@@ -27,7 +27,7 @@ from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-TUTORIALS = "[0-9][0-9]_*.ipynb"  # the tutorial notebooks; notebooks/apps/ holds the Voila apps
+TUTORIALS = "[0-9][0-9]_*.ipynb"  # the tutorial notebooks (01_..., 02_..., ...)
 
 
 def tutorial_notebooks() -> list[Path]:
