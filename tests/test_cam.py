@@ -572,3 +572,13 @@ def test_explorer_search_layers_scorecam_and_errors(model):
     assert ex.counters["forward"] == forward + 1
     ex.picker.dropdown.value = "coffee"  # a new image: one new forward pass
     assert ex.counters["forward"] == forward + 2 and ex.class_dropdown.options[0][0].startswith("espresso")
+
+
+def test_a_context_remembers_a_bounded_number_of_classes():
+    from helpers.cam.context import MAX_CLASSES, Context
+
+    ctx = Context.from_arrays(np.ones((2, 2, 3)), {0: np.ones((2, 2, 3))})
+    for c in range(1, MAX_CLASSES + 5):
+        ctx._remember(c, np.full((2, 2, 3), float(c)))
+    assert len(ctx._grads) == MAX_CLASSES
+    assert 0 not in ctx._grads and MAX_CLASSES + 4 in ctx._grads  # the oldest went first

@@ -29,6 +29,7 @@ import tensorflow as tf
 from .engine import Engine, engine, prepare_input
 
 SCORECAM_BATCH = 16  # masked images per compiled call
+MAX_CLASSES = 32     # gradients remembered per context (a 7x7x1280 map: 250 KB each)
 
 
 class Context:
@@ -102,9 +103,16 @@ class Context:
             head = self.engine.head_grads if self._fmaps is not None else None
             if head is None:  # nothing computed yet, or a skip connection crosses the layer
                 return self._full_pass(c)
-            self._grads[c] = np.asarray(head(tf.constant(self._fmaps[None]), tf.constant([c], tf.int32)))[0]
+            self._remember(c, np.asarray(head(tf.constant(self._fmaps[None]), tf.constant([c], tf.int32)))[0])
             self.counts["gradients"] += 1
         return self._grads[c]
+
+    def _remember(self, c: int, grads: np.ndarray) -> None:
+        """Memoise one class's gradients; a context keeps the last MAX_CLASSES classes (an
+        explorer whose student visits class after class must not grow without bound)."""
+        self._grads[c] = grads
+        while len(self._grads) > MAX_CLASSES:
+            self._grads.pop(next(iter(self._grads)))
 
     def masked_scores(self, channels, batch_size: int = SCORECAM_BATCH) -> np.ndarray:
         """Class probabilities (k, classes) of the image masked by each of the ``channels``
@@ -138,7 +146,7 @@ class Context:
         self.counts["gradients"] += 1
         self._fmaps, self._scores = np.asarray(fmaps)[0], np.asarray(scores)[0]
         c = int(np.asarray(idx)[0])
-        self._grads[c] = np.asarray(grads)[0]
+        self._remember(c, np.asarray(grads)[0])
         return self._grads[c]
 
     def _need_engine(self, what: str) -> None:
