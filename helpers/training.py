@@ -27,7 +27,8 @@ FILTERS = (32, 64, 128, 128)
 
 
 def small_convnet(input_size: int = 150, num_classes: int = 2, filters=FILTERS, *, pooling: str = "avg",
-                  seed: int | None = 0, class_names=None, name: str = "small_convnet") -> keras.Model:
+                  batch_norm: bool = False, seed: int | None = 0, class_names=None,
+                  name: str = "small_convnet") -> keras.Model:
     """Build (not train) the small convnet: ``conv1, pool1, conv2, pool2, ..., conv4, gap, logits``.
 
     There is no pooling after the last convolution, so Grad-CAM's default layer (``conv4``,
@@ -36,12 +37,19 @@ def small_convnet(input_size: int = 150, num_classes: int = 2, filters=FILTERS, 
     (global max pooling) picks up a small local cue much sooner: a tiny 8-16-16 copy learned the
     marker in one epoch with it and not in three with average pooling. ``seed`` (default 0) makes
     the initial weights reproducible (``None``: random).
+
+    ``batch_norm=True`` adds a BatchNormalization layer (``bn1``, ``bn2``, ...) after each
+    pooling layer: the convolutions keep their names and ReLU outputs, ``conv4`` stays the last
+    spatial layer, and the net learns the shapes themselves in a few epochs, where without it
+    training sat at chance (loss ln 2) on the marker-free task.
     """
     smallest = 8 * 2 ** len(filters)
     if isinstance(input_size, bool) or not isinstance(input_size, (int, np.integer)) or input_size < smallest:
         raise ValueError(f"input_size must be an integer >= {smallest} for {len(filters)} blocks, got {input_size!r}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    if not isinstance(batch_norm, (bool, np.bool_)):
+        raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
     if pooling not in ("avg", "max"):
         raise ValueError(f"pooling must be 'avg' or 'max' (global average / max pooling), got {pooling!r}")
     if seed is not None:
@@ -52,6 +60,8 @@ def small_convnet(input_size: int = 150, num_classes: int = 2, filters=FILTERS, 
         x = keras.layers.Conv2D(int(f), 3, activation="relu", name=f"conv{i}")(x)
         if i < len(filters):
             x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
+            if batch_norm:  # momentum 0.9: a few hundred steps suffice for the moving statistics
+                x = keras.layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
     glob = keras.layers.GlobalAveragePooling2D if pooling == "avg" else keras.layers.GlobalMaxPooling2D
     x = glob(name="gap" if pooling == "avg" else "gmp")(x)
     outputs = keras.layers.Dense(int(num_classes), name="logits")(x)  # logits: no softmax

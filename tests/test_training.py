@@ -84,6 +84,22 @@ def test_a_tiny_run_learns_above_chance():
     assert training.accuracy(model, test) >= 0.75
 
 
+def test_batch_norm_variant_keeps_the_textbook_layers_and_grad_cam_layer():
+    """batch_norm=True inserts bn1..bn3 after the pooling layers only: the convolutions keep their
+    names, shapes and ReLU outputs, and conv4 stays Grad-CAM's default layer."""
+    model = training.small_convnet(pooling="max", batch_norm=True, seed=0)
+    names = [layer.name for layer in model.layers]
+    assert [n for n in names if n.startswith("bn")] == ["bn1", "bn2", "bn3"]
+    assert [names.index(f"bn{i}") - names.index(f"pool{i}") for i in (1, 2, 3)] == [1, 1, 1]
+    assert "gmp" in names and model.get_layer("conv1").output.shape == (None, 148, 148, 32)
+    assert helpers.cam.default_layer(model) == "conv4"
+    image = ds.make_shapes(1, seed=0).images
+    acts = helpers.activations(model, image[0], layers=["conv2", "pool2"])
+    assert acts["conv2"].min() >= 0 and acts["pool2"].shape == (36, 36, 64)
+    with pytest.raises(TypeError, match="batch_norm"):
+        training.small_convnet(batch_norm="yes")
+
+
 def test_predict_classes_matches_argmax_of_logits(reloaded, images):
     np.testing.assert_array_equal(training.predict_classes(reloaded[1], images, batch_size=3),
                                   helpers.logits(reloaded[1], images).argmax(axis=1))
