@@ -47,6 +47,8 @@ EPOCHS = 3           # the project measured ~60 s for 3 epochs on 2 idle CPU cor
 MARKER_RATE = 0.95   # fraction of squares that carry the marker in the training data
 N_CAM = 100          # swapped test images that carry the marker, scored with Grad-CAM
 DETECTOR_LAYER = "conv2"   # where we look for a marker-detector channel (72x72, 64 channels)
+POOLING = "max"      # global max pooling at the head: a small local cue (a corner, the marker) counts fully
+BATCH_NORM = True    # BatchNormalization after each pooling layer: without it the shapes were not learned
 TOLERANCE = 5        # pointing game: a peak this many pixels outside a box still counts (Zhang et al.: 15)
 
 # %%
@@ -117,12 +119,19 @@ fig = show_set(splits["train"], range(8))
 # ## 2 · A small convnet in the textbook's style, trained in about a minute
 #
 # Four 3×3 convolutions (32, 64, 128, 128 filters, ReLU), a 2×2 max-pooling after each of the
-# first three, global average pooling and a Dense layer with one output (a logit) per class. The
+# first three, global max pooling and a Dense layer with one output (a logit) per class. The
 # model takes raw pixels 0..255 (its first layer rescales them), like every model in this course.
-# Each convolution trims 2 pixels (no padding) and each pooling halves the map:
+# Each convolution trims 2 pixels (no padding) and each pooling halves the map.
+#
+# Two additions to the textbook's recipe, both measured on these images: a
+# **BatchNormalization** layer after each pooling layer (`bn1`..`bn3`; it rescales the maps
+# during training so the next convolution learns quickly), and global **max** pooling instead of
+# average pooling (the evidence for "square" is local: four corners in a 15×15 map). Without
+# them, a model trained on marker-free shapes sat at chance (loss ln 2 = 0.693) for three epochs;
+# with them it learns the shapes.
 
 # %%
-model = training.small_convnet(class_names=CLASSES, seed=SEED)
+model = training.small_convnet(class_names=CLASSES, seed=SEED, pooling=POOLING, batch_norm=BATCH_NORM)
 for name, shape in helpers.layer_names(model, kinds="all", with_shapes=True):
     print(f"  {name:8s} {' x '.join(map(str, shape))}")
 print(f"{model.count_params():,} parameters")
@@ -169,8 +178,9 @@ print(ev.check_swapped_prediction(ANSWER_1, acc_before["swapped"]))
 # ## 4 · Grad-CAM: where is the evidence?
 #
 # For each swapped image that carries the marker, Grad-CAM at `conv4` (15×15, the last
-# convolution) for the class the model chose. At this layer, followed only by global average
-# pooling and the Dense layer, Grad-CAM equals the classic CAM. Two scores against the ground truth:
+# convolution) for the class the model chose. Only global pooling and the Dense layer follow
+# `conv4`, so each channel's Grad-CAM weight is its Dense weight ÷ 225, as in the classic CAM.
+# Two scores against the ground truth:
 # * **pointing game**: is the heatmap's peak inside the box? (`ev.pointing_game`)
 # * **heat mass**: which fraction of the whole heat lies inside the box? (`ev.heat_in_box`)
 #
@@ -292,7 +302,7 @@ fig = show_images([helpers.overlay(moved_images[i], heat_moved[i]) for i in rang
 # information about the class. Same architecture, same seed, same number of epochs.
 
 # %%
-fixed = training.small_convnet(class_names=CLASSES, seed=SEED)
+fixed = training.small_convnet(class_names=CLASSES, seed=SEED, pooling=POOLING, batch_norm=BATCH_NORM)
 history = training.train(fixed, splits["fixed_train"], validation=splits["val"], epochs=EPOCHS, seed=SEED, verbose=2)
 train_seconds["fixed"] = history.history["seconds"][0]
 fixed.save(folder / "fixed.keras")
