@@ -72,7 +72,7 @@ def rule_violations(ipynb: Path) -> list[str]:
 
 # --------------------------------------------------------------------------- pairs and rules
 def test_the_notebooks_are_there():
-    assert len(TUTORIAL_PATHS) >= 3 and len(list((NOTEBOOKS / "apps").glob("*_app.ipynb"))) >= 3
+    assert len(TUTORIAL_PATHS) >= 4
     assert {p.stem for p in SOURCES} == {p.stem for p in IPYNBS}  # each file has its twin
 
 
@@ -92,7 +92,7 @@ def test_committed_ipynb_follows_the_rules(ipynb):
 
 
 # --------------------------------------------------------------------------- the checkers catch problems
-def _copy_pair(tmp_path: Path, name: str = "apps/gradcam_app") -> tuple[Path, Path]:
+def _copy_pair(tmp_path: Path, name: str = "03_gradcam_heatmaps") -> tuple[Path, Path]:
     py, ipynb = tmp_path / (Path(name).name + ".py"), tmp_path / (Path(name).name + ".ipynb")
     shutil.copy(NOTEBOOKS / (name + ".py"), py)
     shutil.copy(NOTEBOOKS / (name + ".ipynb"), ipynb)
@@ -109,25 +109,31 @@ def _sync(path: Path) -> None:
     subprocess.run([sys.executable, "-m", "nbstripout", str(path.with_suffix(".ipynb"))], check=True)
 
 
+def _first(cells, kind: str) -> int:
+    return next(i for i, c in enumerate(cells) if c["cell_type"] == kind)
+
+
 def test_an_edited_text_source_is_detected_and_make_sync_updates_the_ipynb(tmp_path):
     py, ipynb = _copy_pair(tmp_path)
     assert pair_differences(py) == [] and rule_violations(ipynb) == []
 
+    cells = json.loads(ipynb.read_text(encoding="utf-8"))["cells"]
+    k = _first(cells, "code")
+    line = "".join(cells[k]["source"]).splitlines()[-1]
     text = py.read_text(encoding="utf-8")
-    assert "explorer = gradcam_explorer(model)" in text
-    py.write_text(text.replace("explorer = gradcam_explorer(model)", "explorer = gradcam_explorer(model)  # edited")
-                  + "\n# %%\nprint('a new cell')\n", encoding="utf-8")
+    assert text.count(line) == 1, line
+    py.write_text(text.replace(line, line + "  # edited") + "\n# %%\nprint('a new cell')\n", encoding="utf-8")
     os.utime(py, (1e9 + 60, 1e9 + 60))  # edited after the .ipynb was written
     problems = pair_differences(py)
-    assert len(problems) == 1 and "differ from cell 1" in problems[0], problems
+    assert len(problems) == 1 and f"differ from cell {k}" in problems[0], problems
 
     from jupytext.cli import jupytext as jupytext_cli
 
     jupytext_cli(["--sync", "--quiet", str(py)])  # step 1 of make sync
     assert pair_differences(py) == []
-    cells = json.loads(ipynb.read_text(encoding="utf-8"))["cells"]
-    assert "# edited" in "".join(cells[1]["source"]) and "".join(cells[-1]["source"]) == "print('a new cell')"
-    assert any("cell 3 has id" in p for p in rule_violations(ipynb))  # jupytext gives the new cell a random id
+    synced = json.loads(ipynb.read_text(encoding="utf-8"))["cells"]
+    assert "# edited" in "".join(synced[k]["source"]) and "".join(synced[-1]["source"]) == "print('a new cell')"
+    assert any(f"cell {len(cells)} has id" in p for p in rule_violations(ipynb))  # jupytext: a random id
 
     subprocess.run([sys.executable, "-m", "nbstripout", str(ipynb)], check=True)  # step 2: make strip
     assert rule_violations(ipynb) == [] and pair_differences(py) == []
@@ -138,16 +144,18 @@ def test_an_ipynb_edited_in_jupyter_is_detected_and_make_sync_updates_the_text(t
 
     py, ipynb = _copy_pair(tmp_path)
     nb = nbformat.read(ipynb, as_version=4)
-    nb.cells[0].source = nb.cells[0].source.replace("Where did the network look?", "Where did it look?")
-    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
-    nb.cells[1].execution_count = 1
+    m = _first(nb.cells, "markdown")
+    k = _first(nb.cells, "code")
+    nb.cells[m].source = nb.cells[m].source + "\n\nAn edit made in Jupyter."
+    nb.cells[k].outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
+    nb.cells[k].execution_count = 1
     nbformat.write(nb, ipynb)
     os.utime(ipynb, (1e9 + 60, 1e9 + 60))
-    assert any("differ from cell 0" in p for p in pair_differences(ipynb))
+    assert any(f"differ from cell {m}" in p for p in pair_differences(ipynb))
     assert any("outputs" in p for p in rule_violations(ipynb))
 
     _sync(ipynb)
-    assert "# # Where did it look?" in py.read_text(encoding="utf-8")
+    assert "# An edit made in Jupyter." in py.read_text(encoding="utf-8")
     assert pair_differences(py) == [] and rule_violations(ipynb) == []
 
 
@@ -204,6 +212,8 @@ EXPECT = {  # by the notebook's number; a notebook not listed must still run wit
                  widget=True, checks=_notebook_01_checks),
     "02": Expect(says=("textbook and helpers agree ✓",), exactly={"✗ not answered yet": 4}, pictures=5),
     "03": Expect(says=("textbook and helpers agree",), at_least={"not answered yet": 3}, pictures=6),
+    "04": Expect(says=("swapped accuracy", "peak on object"), exactly={"✗ not answered yet": 3}, pictures=7,
+                 widget=True),
 }
 
 
