@@ -139,9 +139,9 @@ def _png(image: np.ndarray) -> bytes:
 
 
 def test_bad_uploads_are_refused_for_that_student_only():
-    ann, bob = ImagePicker(size=64), ImagePicker(size=64)
-    for picker in (ann, bob):
-        guard_uploads(picker, size=64, max_bytes=2**20)
+    ann, bob = ImagePicker(size=64, max_upload_mb=1), ImagePicker(size=64)   # the cap: public, either way
+    guard_uploads(bob, max_bytes=2**20)
+    assert ann.max_upload_bytes == bob.max_upload_bytes == 2**20
     before_ann, before_bob = ann.image.copy(), bob.image.copy()
 
     ann.upload.value = (_entry("huge.png", b"\x89PNG" + bytes(2**20)),)  # over the cap: never decoded
@@ -156,6 +156,24 @@ def test_bad_uploads_are_refused_for_that_student_only():
     bob.upload.value = (_entry("red.png", _png(red)),)
     assert bob.status.value == "" and bob.name == "red.png" and bob.image.shape == (64, 64, 3)
     assert (bob.image[..., 0] == 255).all() and np.array_equal(ann.image, before_ann)
+
+
+def test_a_decoder_crash_is_shown_to_that_student_and_the_picker_lives_on(monkeypatch):
+    from helpers.widgets import _common
+
+    picker = ImagePicker(size=64)
+    before = picker.image.copy()
+
+    def crash(*args, **kwargs):
+        raise MemoryError("the decoder ran out of memory")
+
+    monkeypatch.setattr(_common, "load_image", crash)
+    picker.upload.value = (_entry("odd.png", b"\x89PNG"),)
+    assert "odd.png" in picker.status.value and "MemoryError" in picker.status.value
+    assert picker.upload.value == () and np.array_equal(picker.image, before)
+    monkeypatch.undo()
+    picker.dropdown.value = "coffee"                      # still alive
+    assert picker.status.value == "" and picker.name == "coffee"
 
 
 def _png_claiming(width: int, height: int) -> bytes:
@@ -173,7 +191,7 @@ def _png_claiming(width: int, height: int) -> bytes:
 
 def test_a_pixel_bomb_is_refused_from_its_header():
     picker = ImagePicker(size=64)
-    guard_uploads(picker, size=64)
+    guard_uploads(picker)
     before = picker.image.copy()
     bomb = _png_claiming(20000, 20000)
     assert len(bomb) < 400_000

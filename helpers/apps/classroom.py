@@ -41,13 +41,13 @@ _SESSIONS_LOCK = threading.Lock()
 
 def _build_gradcam():
     explorer = gradcam_explorer(MODEL)
-    guard_uploads(explorer.picker, size=MODEL)
+    guard_uploads(explorer.picker)
     return explorer
 
 
 def _build_activations():
     explorer = activation_explorer(MODEL, layers=ACTIVATION_LAYERS)
-    guard_uploads(explorer.picker, size=MODEL)
+    guard_uploads(explorer.picker)
     return explorer
 
 

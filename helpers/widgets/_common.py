@@ -171,15 +171,21 @@ class ImagePicker(W.VBox):
     ``picker.status`` says why -- no other photo is put in its place. A file that is not an image
     shows a message in ``picker.status`` and keeps the previous picture.
 
+    Uploads: a file over ``max_upload_bytes`` (set from ``max_upload_mb``; None: no limit) is
+    refused before decoding; whatever goes wrong while decoding is shown to this picker only;
+    the uploaded bytes are dropped from the FileUpload at once (a server with many students
+    would otherwise keep every upload in memory).
+
     Example:
         >>> picker = ImagePicker(default="chelsea")
         >>> picker.image.shape[-1]
         3
     """
 
-    def __init__(self, default: str = "chelsea", size=None, **kwargs):
+    def __init__(self, default: str = "chelsea", size=None, max_upload_mb: float | None = None, **kwargs):
         self._samples = sample_images()
         self._size = size
+        self.max_upload_bytes = None if max_upload_mb is None else int(float(max_upload_mb) * 2**20)
         options = list(self._samples)
         bundled = isinstance(default, str) and default in options
         self.dropdown = W.Dropdown(options=options, value=default if bundled else None, description="image")
@@ -210,14 +216,45 @@ class ImagePicker(W.VBox):
         if change["new"] is not None:
             self.set_image(load_image(self._samples[change["new"]], size=self._size), change["new"])
 
+    def show_error(self, message: str) -> None:
+        """Show ``message`` in red in this picker's status line (the picture stays as it was)."""
+        self.status.value = f"<span style='color:#b00020'>{_escape(message)}</span>"
+
     def _on_upload(self, change):
         files = change["new"]
         if not files:
             return
         entry = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         try:
-            image = load_image(entry, size=self._size)
+            name, content = check_upload(entry, self.max_upload_bytes)
+            image = load_image(content, size=self._size)
         except USER_ERRORS as err:
-            self.status.value = f"<span style='color:#b00020'>{_escape(str(err))}</span>"
+            self.show_error(str(err))
             return
-        self.set_image(image, str(entry.get("name", "upload")) if isinstance(entry, dict) else "upload")
+        except Exception as err:  # MemoryError, a decoder's own error: shown here, the widget stays up
+            self.show_error(f"could not read {entry.get('name', 'this file')!r} as a picture "
+                            f"({type(err).__name__}); try a PNG or JPEG photo")
+            return
+        finally:
+            self.upload.value = ()  # drop the bytes now
+        self.set_image(image, name)
+
+
+def check_upload(entry, max_bytes: int | None = None) -> tuple[str, bytes]:
+    """``(name, content)`` of a FileUpload entry; ValueError if it is not one or is over
+    ``max_bytes`` (checked before anything is decoded).
+
+    Example:
+        >>> check_upload({"name": "big.png", "content": b"x" * (2**20 + 1)}, max_bytes=2**20)
+        Traceback (most recent call last):
+        ...
+        ValueError: 'big.png' is 1.0 MB; pictures up to 1 MB are accepted here. Save a smaller copy (e.g. 1000 pixels wide) and upload that.
+    """
+    if not isinstance(entry, dict) or "content" not in entry:
+        raise ValueError(f"expected a FileUpload entry with a 'content' field, got {type(entry).__name__}")
+    name = str(entry.get("name") or "upload")
+    content = entry["content"]
+    if max_bytes is not None and len(content) > max_bytes:
+        raise ValueError(f"{name!r} is {len(content) / 2**20:.1f} MB; pictures up to {max_bytes / 2**20:g} MB are "
+                         "accepted here. Save a smaller copy (e.g. 1000 pixels wide) and upload that.")
+    return name, bytes(content)
