@@ -472,6 +472,25 @@ def test_explorer_wiring(model):
     assert ex.status.value == "" and ex.result.filters == (4,)
 
 
+def test_explorer_hands_slow_work_to_its_runner(model):
+    """runner(slot, work) receives every ascent and atlas the controls ask for; nothing runs until it
+    calls work() (the classroom's worker pool calls it later, in a worker thread)."""
+    from helpers.widgets import filter_explorer
+
+    queued = []
+    ex = filter_explorer(model, size=32, steps=3, atlas_filters=2, runner=lambda slot, work: queued.append((slot, work)))
+    first = ex.result                                     # the first pattern is drawn at once
+    assert first.filters == (0,) and queued == []
+    ex.filter.value = 7
+    ex.atlas_button.click()
+    assert [slot for slot, _ in queued] == ["redraw", "atlas"] and ex.result is first
+    for _slot, work in queued:
+        work()
+    assert ex.result.filters == (7,) and ex.atlas_result.patterns.shape == (2, 32, 32, 3)
+    with pytest.raises(TypeError, match="runner"):
+        filter_explorer(model, size=32, steps=3, runner="pool")
+
+
 def test_grayscale_model_gets_grey_patterns():
     """A 1-channel model sees the luma of the optimised image; the pattern shows exactly that."""
     import keras

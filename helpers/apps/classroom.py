@@ -52,19 +52,15 @@ def _build_activations():
 
 
 def _build_filters():
-    explorer = filter_explorer(MODEL)
     context = kernel_context.get_current_context()
-    student = context.id
-    redraw, make_atlas = explorer.redraw, explorer.make_atlas  # the explorer's own (error-guarded) work
+    explorer = None
 
-    def submit(slot, work):
+    def submit(slot, work):  # the explorer's slow work (ascents, atlases) goes to the shared pool
         if POOL.busy() >= POOL.workers:
             explorer.status.value = "<i>waiting for a free worker: the class shares this computer ...</i>"
-        POOL.submit(student, slot, work, wrap=lambda: context)
+        POOL.submit(context.id, slot, work, wrap=lambda: context)
 
-    # The explorer calls self.redraw / self.make_atlas from its controls: send both to the pool.
-    explorer.redraw = lambda: submit("redraw", redraw)
-    explorer.make_atlas = lambda: submit("atlas", make_atlas)
+    explorer = filter_explorer(MODEL, runner=submit)
     return explorer
 
 

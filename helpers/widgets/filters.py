@@ -23,11 +23,20 @@ class FilterExplorer(W.VBox):
     ``result`` is the last :class:`helpers.filters.FilterResult`, ``pattern`` its uint8 picture,
     ``atlas_result`` the last atlas. Set a control's ``.value`` (or call ``atlas_button.click()``)
     to drive it from code.
+
+    ``runner(slot, work)`` decides where the slow work runs when a control changes: ``slot`` is
+    ``"redraw"`` or ``"atlas"`` and ``work()`` does it (errors already shown in the widget). The
+    default runs it at once; the classroom server passes its shared worker pool, which keeps one
+    pending job per student and slot. The first pattern is drawn at once either way.
     """
 
     def __init__(self, model, *, layers=None, layer: str | None = None, size: int = 128, steps: int = 30,
-                 atlas_filters: int = 16, max_steps: int = 200, display_px: int = 256, seed: int = 0):
+                 atlas_filters: int = 16, max_steps: int = 200, display_px: int = 256, seed: int = 0,
+                 runner=None):
+        if runner is not None and not callable(runner):
+            raise TypeError(f"runner must be a function runner(slot, work), got {runner!r:.80}")
         self.model = model
+        self.runner = runner if runner is not None else (lambda _slot, work: work())
         self.size, self.seed, self.atlas_filters, self.display_px = size, seed, atlas_filters, display_px
         if layers is None:
             shaped = layer_names(model, kinds=("conv", "activation"), with_shapes=True)
@@ -61,8 +70,8 @@ class FilterExplorer(W.VBox):
         self.make_atlas = guarded(self.output, self.status)(self._make_atlas)
         self.layer.observe(self._on_layer, names="value")
         for control in (self.filter, self.method, self.steps):
-            control.observe(lambda _change: self.redraw(), names="value")
-        self.atlas_button.on_click(lambda _button: self.make_atlas())
+            control.observe(lambda _change: self.runner("redraw", self.redraw), names="value")
+        self.atlas_button.on_click(lambda _button: self.runner("atlas", self.make_atlas))
         self.save = save_button(lambda: (self.image.value, output_name(
             "filters", self.model.name, self.layer.value, f"filter{self.filter.value}", self.method.value,
             f"{self.steps.value}steps", f"{self.size}px")))
@@ -79,7 +88,7 @@ class FilterExplorer(W.VBox):
         with self.filter.hold_trait_notifications():
             self.filter.value = min(self.filter.value, channels - 1)
             self.filter.max = channels - 1
-        self.redraw()
+        self.runner("redraw", self.redraw)
 
     def _redraw(self):
         layer, f = self.layer.value, int(self.filter.value)
@@ -123,13 +132,14 @@ def display_figure(fig):
 
 
 def filter_explorer(model, *, layers=None, layer: str | None = None, size: int = 128, steps: int = 30,
-                    atlas_filters: int = 16, seed: int = 0) -> FilterExplorer:
+                    atlas_filters: int = 16, seed: int = 0, runner=None) -> FilterExplorer:
     """An interactive explorer of filter patterns (classic or robust gradient ascent).
 
     Layer dropdown (convolution and activation layers with their filter counts), a filter
     slider whose maximum follows the layer, a method toggle, a steps slider, and an "atlas"
     button that draws the first ``atlas_filters`` filters with a progress bar. Results are
     cached, so going back to a filter is instant; mistakes are shown inside the widget.
+    ``runner``: where slow work runs (see :class:`FilterExplorer`); default at once.
 
     Example:
         >>> explorer = filter_explorer(load_model(), size=96)
@@ -137,4 +147,4 @@ def filter_explorer(model, *, layers=None, layer: str | None = None, size: int =
         95
     """
     return FilterExplorer(model, layers=layers, layer=layer, size=size, steps=steps,
-                          atlas_filters=atlas_filters, seed=seed)
+                          atlas_filters=atlas_filters, seed=seed, runner=runner)
