@@ -240,9 +240,52 @@ def test_plots_run_and_mark_dead_channels(default_model, cat_224):
         plt.close(f)
 
 
+def _forget_explorer_maps(model):
+    """Empty the explorers' shared store of feature maps (other tests fill it for the same model)."""
+    from helpers.widgets.activations import maps_store
+
+    maps_store(model).clear()
+
+
+def test_explorers_of_one_model_share_one_bounded_store_of_maps(default_model):
+    from helpers.widgets import activation_explorer
+    from helpers.widgets.activations import maps_store
+
+    _forget_explorer_maps(default_model)
+    layers = ["stem_conv", "block2a_expand_activation"]     # 112x112x32 + 112x112x96 float32 = 6.125 MiB
+    first = activation_explorer(default_model, "chelsea", layers=layers)
+    second = activation_explorer(default_model, "chelsea", layers=layers)   # another student, same photo
+    assert (first.forward_count, second.forward_count) == (1, 0)
+    assert second.view.value == first.view.value
+    held = maps_store(default_model)
+    assert len(held) == 1 and held.bytes == 112 * 112 * (32 + 96) * 4
+    with pytest.raises(ValueError, match="read-only"):       # one student cannot scribble on another's maps
+        second._activations_for(second.picker.image)[1][0]["stem_conv"][0, 0, 0] = 1.0
+
+
+def test_the_explorers_store_of_maps_is_bounded_in_bytes():
+    import keras
+
+    from helpers._cache import store
+    from helpers.widgets import activation_explorer
+    from helpers.widgets.activations import STORE
+
+    inputs = keras.Input((32, 32, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(8, 3, name="conv")(inputs))
+    one = 30 * 30 * 8 * 4                                     # one photo's maps, float32
+    held = store(model, STORE, max_bytes=2.5 * one)            # room for two photos
+    explorers = [activation_explorer(model, photo) for photo in ("chelsea", "coffee", "astronaut", "rocket")]
+    assert [e.forward_count for e in explorers] == [1, 1, 1, 1]
+    assert len(held) == 2 and held.bytes == 2 * one            # the two oldest photos were evicted
+    explorers[0].picker.dropdown.value = "rocket"              # still held: no forward pass
+    explorers[3].picker.dropdown.value = "chelsea"             # evicted: computed again
+    assert explorers[0].forward_count == 1 and explorers[3].forward_count == 2
+
+
 def test_explorer_wiring_redraws_without_recomputing(default_model):
     from helpers.widgets import activation_explorer
 
+    _forget_explorer_maps(default_model)
     ex = activation_explorer(default_model, layer="block2a_expand_activation")
     assert ex.forward_count == 1 and len(ex.render_log) == 1
     assert ex.channel.max == 95 and ex.view.value[:4] == b"\x89PNG"
@@ -272,6 +315,7 @@ def test_explorer_wiring_redraws_without_recomputing(default_model):
 def test_explorer_shows_errors_and_stays_usable(default_model):
     from helpers.widgets import activation_explorer
 
+    _forget_explorer_maps(default_model)
     ex = activation_explorer(default_model, layers=["stem_conv", "block1a_dwconv"])
     assert [v for _, v in ex.layer.options] == ["stem_conv", "block1a_dwconv"]
     assert ex.render(channel=999) is None

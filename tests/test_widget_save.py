@@ -65,6 +65,7 @@ def test_depth_slider_scrubs_layers_in_forward_order(default_model):
     from helpers.widgets import activation_explorer
 
     explorer = activation_explorer(default_model, layer="stem_activation")
+    computed = explorer.forward_count           # 1, or 0 when another explorer already has these maps
     names = helpers.layer_names(default_model)
     assert explorer.depth.value == names.index("stem_activation") and explorer.depth.max == len(names) - 1
     seen = []
@@ -75,4 +76,4 @@ def test_depth_slider_scrubs_layers_in_forward_order(default_model):
     assert seen == names[::7]
     explorer.layer.value = "top_activation"                           # the dropdown stays, and the slider follows
     assert explorer.depth.value == names.index("top_activation")
-    assert explorer.forward_count == 1                               # scrubbing only redraws
+    assert explorer.forward_count == computed <= 1                   # scrubbing only redraws

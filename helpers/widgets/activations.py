@@ -10,7 +10,6 @@ PNG in an ``ipywidgets.Image``, so a redraw costs tens of milliseconds, not seco
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from pathlib import Path
 
 import ipywidgets as W
@@ -20,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .._cache import array_budget, store
 from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity, value_range
 from ..layers import layer_names
 from ..validation import check_int, check_model
@@ -27,7 +27,13 @@ from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
 from ._common import ImagePicker, check_choice, guarded, output_name, png_bytes, save_button
 
 _CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages
-_CACHE_IMAGES = 2  # activations of every layer of one image: ~50 MB for EfficientNet-Lite0
+STORE = "explorer-activations"  # the model's store of (image, layers) -> feature maps, bounded in MB
+
+
+def maps_store(model):
+    """The model's store of the explorers' feature maps, keyed by (image, layers) and bounded by
+    the byte budget ``CONVNET_VIS_CACHE_MB`` (:func:`helpers._cache.array_budget`)."""
+    return store(model, STORE, max_bytes=array_budget())
 
 
 def _image_key(image: np.ndarray) -> str:
@@ -70,7 +76,6 @@ class ActivationExplorer(W.VBox):
         self.layers = names
         self.forward_count = 0
         self.render_log: list[tuple] = []
-        self._cache: OrderedDict = OrderedDict()
         self._suspend = False
         self._drawn = None
         self._background = None
@@ -115,15 +120,18 @@ class ActivationExplorer(W.VBox):
 
     # -- data ---------------------------------------------------------------------------
     def _activations_for(self, image: np.ndarray):
+        """Every explorer layer's maps for ``image`` and their value ranges, from the model's
+        shared store (:mod:`helpers._cache`): explorers of the same model -- a class of students
+        on one server -- share one forward pass per (image, layers), and the store's byte budget
+        (``CONVNET_VIS_CACHE_MB``) bounds them all together. The arrays are read-only."""
         key = _image_key(image)
-        if key not in self._cache:
+
+        def make():
             acts = activations(self.model, image, self.layers)
             self.forward_count += 1
-            self._cache[key] = (acts, value_range(acts))
-            while len(self._cache) > _CACHE_IMAGES:
-                self._cache.popitem(last=False)
-        self._cache.move_to_end(key)
-        return key, self._cache[key]
+            return acts, value_range(acts)
+
+        return key, maps_store(self.model).get_or_make((key, tuple(self.layers)), make)
 
     # -- callbacks ----------------------------------------------------------------------
     def _on_image(self, image):
