@@ -22,7 +22,9 @@ try:
 except ImportError:
     pass
 else:
-    REPO_URL = "https://github.com/YOUR-ORG/convnet-vis"
+    REPO_URL = "https://github.com/YOUR-ORG/convnet-vis"   # your copy of the repository
+    if "YOUR-ORG" in REPO_URL:
+        raise ValueError("set REPO_URL in this cell to your copy of convnet-vis (docs/teaching/README.md)")
     if not os.path.isdir("/content/convnet-vis"):
         subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/convnet-vis"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", "/content/convnet-vis/requirements.txt"],

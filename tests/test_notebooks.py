@@ -257,3 +257,31 @@ def test_tutorial_notebook_runs_headless(path, default_model):
         assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     for cell, (call, printed) in zip(nb.cells[n_cells:], checks.items()):
         assert _printed(cell).startswith(printed), (call, _printed(cell))
+
+
+COLAB_NOTEBOOKS = [p for p in SOURCES if "google.colab" in p.read_text()]
+
+
+@pytest.mark.parametrize("source", COLAB_NOTEBOOKS, ids=_id)
+def test_the_colab_cell_asks_for_the_repository_then_clones_and_installs_it(source, monkeypatch):
+    """Run the Colab cell as Colab would (google.colab importable, subprocess recorded): with the
+    placeholder URL it stops with a message naming REPO_URL, before any command; with a real URL it
+    clones that URL and installs the requirements."""
+    import types
+
+    cell = jupytext.read(source).cells[0]
+    assert cell.cell_type == "code" and "google.colab" in cell.source
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setattr(os, "chdir", lambda path: calls.append(["cd", path]))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    with pytest.raises(ValueError, match="REPO_URL"):
+        exec(cell.source, {})
+    assert calls == []
+    url = "https://github.com/YOUR-ORG/convnet-vis"
+    assert cell.source.count(url) == 1
+    exec(cell.source.replace(url, "https://github.com/a-school/convnet-vis"), {})
+    assert calls[0][:2] == ["git", "clone"] and "https://github.com/a-school/convnet-vis" in calls[0]
+    assert calls[1][-2:] == ["-r", "/content/convnet-vis/requirements.txt"] and calls[2] == ["cd", "/content/convnet-vis/notebooks"]
