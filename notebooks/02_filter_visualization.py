@@ -65,7 +65,7 @@ RELU_LAYER = "block5a_expand_activation"    # a ReLU6 layer for the saturation d
 EXERCISE_LAYER = "block5b_add"              # exercise 1: a middle layer (block 10 of 16, 112 filters)
 SIZE = 128        # pattern side in pixels. Bigger: SIZE = 192 (the textbook uses 180-200), ~2.3x slower
 STEPS = 30        # ascent steps (the textbook's 30)
-N_ATLAS = 24      # filters per atlas. The full grid: N_ATLAS = 64 (~1 min per layer on 2 CPU cores)
+N_ATLAS = 16      # filters per atlas. The full grid: N_ATLAS = 64 (~30-60 s per layer on 2 CPU cores)
 ROBUST_STEPS = 60 # the robust method takes smaller steps; Lucid uses 512 (try 200 for crisper pictures)
 SAVE_ATLAS = "outputs"  # each atlas is saved as a PNG in this folder (None: do not save)
 SEED = 0
@@ -234,19 +234,19 @@ if RELU_LAYER:
 # its pattern fills the frame. To compare them fairly we score both on the whole map (`border=0`).
 
 # %%
-some = [10, 20, 30, 40, 50, 60]
+some = [10, 20, 30, 40]
 t = time.perf_counter()
 classic = helpers.visualize_filters(model, CORE_LAYER, some, size=SIZE, steps=STEPS, seed=SEED)
 robust = helpers.visualize_filters(model, CORE_LAYER, some, size=SIZE, steps=ROBUST_STEPS, seed=SEED,
                                    method="robust")
 print(f"{time.perf_counter() - t:.1f} s")
 fig = show_patterns(np.concatenate([classic.patterns, robust.patterns]), [f"classic {f}" for f in some]
-                    + [f"robust {f}" for f in some], ncols=6, size=1.8, title=CORE_LAYER)
+                    + [f"robust {f}" for f in some], ncols=len(some), size=1.8, title=CORE_LAYER)
 plt.show()
 acts = filters.filter_activations(model, CORE_LAYER, np.concatenate([classic.patterns, robust.patterns]), border=0)
-own = acts[np.arange(12), some * 2]
-print("filter's mean activation (whole map) on its classic pattern:", np.round(own[:6], 1))
-print("                                   ... on its robust pattern:", np.round(own[6:], 1))
+own = acts[np.arange(2 * len(some)), some * 2]
+print("filter's mean activation (whole map) on its classic pattern:", np.round(own[:len(some)], 1))
+print("                                   ... on its robust pattern:", np.round(own[len(some):], 1))
 
 # %% [markdown]
 # ## 5 · Explore
