@@ -72,6 +72,28 @@ def pointing_game(heat, boxes, tolerance: int = 0):
     return bool(hit[0]) if single else hit
 
 
+def pointing_chance(boxes, tolerance: int = 0, image_size: int = 150) -> float:
+    """The pointing game's chance level: the hit rate of a peak placed uniformly at random, i.e.
+    the mean share of the image that each box, grown by ``tolerance`` pixels and clipped to the
+    ``image_size`` x ``image_size`` image, covers. Missing boxes (``x0 < 0``) are left out.
+    Compare a hit rate with it: 80 % means little if the grown boxes cover 60 % of the image.
+
+    Example:
+        >>> pointing_chance([(0, 0, 10, 10), (-1, -1, -1, -1)], tolerance=5, image_size=100)
+        0.0225
+    """
+    b = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
+        raise ValueError(f"tolerance must be a non-negative integer (pixels), got {tolerance!r}")
+    b = b[b[:, 0] >= 0]
+    if len(b) == 0:
+        raise ValueError("no box to point at: every box is missing (x0 < 0)")
+    t, s = int(tolerance), int(image_size)
+    w = np.clip(b[:, 2] + t, 0, s) - np.clip(b[:, 0] - t, 0, s)
+    h = np.clip(b[:, 3] + t, 0, s) - np.clip(b[:, 1] - t, 0, s)
+    return round(float(np.mean(w * h)) / (s * s), 6)
+
+
 def heat_in_box(heat, boxes):
     """Fraction of the heat mass (the sum of the non-negative heat) that lies inside the box;
     0 for a missing box or an all-zero map (never NaN). One map -> float, a batch -> array.

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from .models import logits, register_model
 
-FILTERS = (32, 64, 128, 128)
+FILTERS = (32, 64, 128, 128)   # the textbook's; notebook 4 passes (32, 32, 64, 64): same maps, ~1.5x faster to train
 
 
 def small_convnet(input_size: int = 150, num_classes: int = 2, filters=FILTERS, *, pooling: str = "avg",
@@ -74,10 +74,16 @@ def small_convnet(input_size: int = 150, num_classes: int = 2, filters=FILTERS, 
 
 
 def _dataset(images, labels, batch_size: int, shuffle_seed: int | None) -> tf.data.Dataset:
-    ds = tf.data.Dataset.from_tensor_slices((images, labels))
+    """Batches of (float32 images, labels), reshuffled each epoch with the seed. The shuffle
+    moves indices, not pictures: each batch is gathered from the uint8 array held once as a
+    tensor (shuffling the 67 KB pictures themselves through a buffer: 32 against 25 ms per image
+    and epoch in one noisy comparison on 2 cores), then cast to float32."""
+    images, labels = tf.constant(images), tf.constant(labels)
+    ds = tf.data.Dataset.range(int(labels.shape[0]))
     if shuffle_seed is not None:
-        ds = ds.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32), y)).prefetch(2)
+        ds = ds.shuffle(int(labels.shape[0]), seed=shuffle_seed, reshuffle_each_iteration=True)
+    gather = lambda i: (tf.cast(tf.gather(images, i), tf.float32), tf.gather(labels, i))  # noqa: E731
+    return ds.batch(batch_size).map(gather).prefetch(2)
 
 
 def _arrays(data, what: str):

@@ -26,7 +26,7 @@
 #
 # **Learning goals.** After this notebook you can
 # 1. build and train a small convnet in the textbook's style (Conv2D + MaxPooling2D, 150-px input,
-#    first map 148×148×32; Chollet, *Deep Learning with Python*) in about a minute on a laptop CPU;
+#    first map 148×148×32; Chollet, *Deep Learning with Python*) in under two minutes on a laptop CPU;
 # 2. explain why a high validation accuracy does not prove that a model learned the right thing,
 #    and build the test set that exposes a shortcut;
 # 3. catch the shortcut three ways: **Grad-CAM** (where is the evidence?), **activations** (which
@@ -41,15 +41,17 @@
 # %%
 # Parameters -- change these and re-run the notebook.
 SEED = 0             # same seed: the same images (bit for bit) and the same initial weights
-N_TRAIN = 2000       # training images per model (the textbook's cats-vs-dogs subset also has 2000)
+N_TRAIN = 1500       # training images per model (the textbook's cats-vs-dogs subset has 2000)
 N_TEST = 400         # images per test set
-EPOCHS = 3           # the project measured ~60 s for 3 epochs on 2 idle CPU cores (the textbook model's size)
+EPOCHS = 2           # measured: ~1.5 min per model on 2 idle CPU cores
+FILTERS = (32, 32, 64, 64)  # per convolution; the textbook's (32, 64, 128, 128) learns the same, ~1.5x slower
+LEARNING_RATE = 2e-3 # Adam; BatchNormalization lets it be twice Keras's default
 MARKER_RATE = 0.95   # fraction of squares that carry the marker in the training data
 N_CAM = 100          # swapped test images that carry the marker, scored with Grad-CAM
-DETECTOR_LAYER = "conv2"   # where we look for a marker-detector channel (72x72, 64 channels)
+DETECTOR_LAYER = "conv2"   # where we look for a marker-detector channel (72x72, 32 channels)
 POOLING = "max"      # global max pooling at the head: a small local cue (a corner, the marker) counts fully
 BATCH_NORM = True    # BatchNormalization after each pooling layer: without it the shapes were not learned
-TOLERANCE = 5        # pointing game: a peak this many pixels outside a box still counts (Zhang et al.: 15)
+TOLERANCE = 15       # pointing game: a peak up to 15 px outside a box still counts (Zhang et al.'s protocol)
 
 # %%
 # %matplotlib inline
@@ -116,10 +118,11 @@ def show_set(data, idx, pictures=None, titles=None, size=2.2):
 fig = show_set(splits["train"], range(8))
 
 # %% [markdown]
-# ## 2 · A small convnet in the textbook's style, trained in about a minute
+# ## 2 · A small convnet in the textbook's style, trained in under two minutes
 #
-# Four 3×3 convolutions (32, 64, 128, 128 filters, ReLU), a 2×2 max-pooling after each of the
-# first three, global max pooling and a Dense layer with one output (a logit) per class. The
+# Four 3×3 convolutions (`FILTERS`: 32, 32, 64, 64 filters, ReLU; the book has 32, 64, 128, 128),
+# a 2×2 max-pooling after each of the first three, global max pooling and a Dense layer with one
+# output (a logit) per class. The
 # model takes raw pixels 0..255 (its first layer rescales them), like every model in this course.
 # Each convolution trims 2 pixels (no padding) and each pooling halves the map.
 #
@@ -131,7 +134,8 @@ fig = show_set(splits["train"], range(8))
 # with them it learns the shapes.
 
 # %%
-model = training.small_convnet(class_names=CLASSES, seed=SEED, pooling=POOLING, batch_norm=BATCH_NORM)
+model = training.small_convnet(class_names=CLASSES, seed=SEED, filters=FILTERS, pooling=POOLING,
+                               batch_norm=BATCH_NORM)
 for name, shape in helpers.layer_names(model, kinds="all", with_shapes=True):
     print(f"  {name:8s} {' x '.join(map(str, shape))}")
 print(f"{model.count_params():,} parameters")
@@ -141,10 +145,9 @@ print(f"{model.count_params():,} parameters")
 # progress bar. `training.train` is ten lines you can read: `helpers/training.py`.
 
 # %%
-history = training.train(model, splits["train"], validation=splits["val"], epochs=EPOCHS, seed=SEED, verbose=2)
+history = training.train(model, splits["train"], epochs=EPOCHS, seed=SEED, learning_rate=LEARNING_RATE, verbose=2)
 train_seconds = {"shortcut": history.history["seconds"][0]}
-print(f"trained in {train_seconds['shortcut']:.0f} s; validation accuracy "
-      f"{history.history['val_accuracy'][-1]:.1%}")
+print(f"trained in {train_seconds['shortcut']:.0f} s; validation accuracy {training.accuracy(model, splits['val']):.1%}")
 
 # Save it and load it back the way you would load any model of your own:
 folder = Path(tempfile.mkdtemp(prefix="convnet_vis_"))
@@ -185,17 +188,19 @@ print(ev.check_swapped_prediction(ANSWER_1, acc_before["swapped"]))
 # * **heat mass**: which fraction of the whole heat lies inside the box? (`ev.heat_in_box`)
 #
 # The marker box is 12×12 px, 0.6 % of the image; the object box is 5–19 %. One cell of the 15×15
-# map covers 10×10 px, and the upsampled map of a corner cell peaks at the image's corner pixel,
-# 4 px from the marker box: hence the pointing game's tolerance of `TOLERANCE` pixels.
+# map covers 10×10 px, so the peak of an upsampled map is only known to within a cell or so: as in
+# Zhang et al.'s pointing game, a peak up to `TOLERANCE` = 15 px outside a box still counts. A
+# grown box covers more of the image, so compare every hit rate with **chance**: how often a
+# peak dropped at random would hit the same grown boxes (`ev.pointing_chance`).
 
 # %%
 swapped = splits["swapped"]
 probe = swapped.subset(np.flatnonzero(swapped.has_marker)[:N_CAM])   # circles with the marker
 
 
-def explain(model, data):
-    """Grad-CAM for the predicted class of every image, and the four scores."""
-    heat = helpers.gradcam(model, data.images)
+def explain(model, data, method="gradcam"):
+    """Grad-CAM (or another CAM method) for the predicted class of every image, and four scores."""
+    heat = helpers.gradcam(model, data.images, method=method)
     scores = {"peak on marker": ev.pointing_game(heat, data.marker_boxes, TOLERANCE).mean(),
               "peak on object": ev.pointing_game(heat, data.boxes, TOLERANCE).mean(),
               "heat on marker": ev.heat_in_box(heat, data.marker_boxes).mean(),
@@ -206,8 +211,9 @@ def explain(model, data):
 t = time.perf_counter()
 heat_before, scores_before = explain(shortcut_model, probe)
 print(f"Grad-CAM of {len(probe)} images in {time.perf_counter() - t:.1f} s")
+chance = {"marker": ev.pointing_chance(probe.marker_boxes, TOLERANCE), "object": ev.pointing_chance(probe.boxes, TOLERANCE)}
 for k, v in scores_before.items():
-    print(f"  {k}: {v:6.1%}")
+    print(f"  {k}: {v:6.1%}" + (f"   (chance {chance[k.split()[-1]]:.0%})" if k.startswith("peak") else ""))
 pred = training.predict_classes(shortcut_model, probe.images[:6])
 fig = show_set(probe, range(6), [helpers.overlay(probe.images[i], heat_before[i]) for i in range(6)],
                [f"said {CLASSES[p]}" for p in pred])
@@ -302,8 +308,10 @@ fig = show_images([helpers.overlay(moved_images[i], heat_moved[i]) for i in rang
 # information about the class. Same architecture, same seed, same number of epochs.
 
 # %%
-fixed = training.small_convnet(class_names=CLASSES, seed=SEED, pooling=POOLING, batch_norm=BATCH_NORM)
-history = training.train(fixed, splits["fixed_train"], validation=splits["val"], epochs=EPOCHS, seed=SEED, verbose=2)
+fixed = training.small_convnet(class_names=CLASSES, seed=SEED, filters=FILTERS, pooling=POOLING,
+                               batch_norm=BATCH_NORM)
+history = training.train(fixed, splits["fixed_train"], epochs=EPOCHS, seed=SEED, learning_rate=LEARNING_RATE,
+                         verbose=2)
 train_seconds["fixed"] = history.history["seconds"][0]
 fixed.save(folder / "fixed.keras")
 fixed_model = helpers.load_model(folder / "fixed.keras", class_names=CLASSES)
@@ -321,6 +329,24 @@ pictures = [helpers.overlay(probe.images[i], h[i]) for h in (heat_before, heat_a
 titles = [f"{tag}: said {CLASSES[p]}" for tag, m in (("before", shortcut_model), ("after", fixed_model))
           for p in training.predict_classes(m, probe.images[:5])]
 fig = show_images(pictures, titles, ncols=5, size=2.2)
+
+# %% [markdown]
+# ### Why Grad-CAM is blurrier here, and LayerCAM is not
+#
+# Our model ends with global **max** pooling: each channel's logit contribution comes from *one*
+# location, its maximum, and only there is the gradient non-zero. Grad-CAM averages each channel's
+# gradient over the whole map (weight = Dense weight ÷ 225) and so spreads that channel's evidence
+# over every place it is active, including the clutter. **LayerCAM** (Jiang et al., 2021) weights
+# each *location* by its own positive gradient instead: for a max-pooled model, exactly the
+# locations the pooling used. Same model, same images, one argument changed:
+
+# %%
+layercam = {"before": explain(shortcut_model, probe, "layercam")[1], "after": explain(fixed_model, probe, "layercam")[1]}
+print(f"{'':22s} {'before':>8s} {'after':>8s}   (chance)")
+for method, (b, a) in {"Grad-CAM": (scores_before, scores_after),
+                       "LayerCAM": (layercam["before"], layercam["after"])}.items():
+    for k in ("peak on marker", "peak on object"):
+        print(f"{method + ' ' + k:22s} {b[k]:8.1%} {a[k]:8.1%}   ({chance[k.split()[-1]]:.0%})")
 
 # %% [markdown]
 # ## 8 · Explore it yourself
@@ -359,6 +385,7 @@ filter_explorer(fixed_model, layer="conv3", size=64)
 print(f"training: {train_seconds['shortcut']:.0f} s (shortcut) + {train_seconds['fixed']:.0f} s (fixed)")
 print(f"swapped accuracy {acc_before['swapped']:.0%} -> {acc_after['swapped']:.0%}; "
       f"peak on marker {scores_before['peak on marker']:.0%} -> {scores_after['peak on marker']:.0%}; "
-      f"peak on object {scores_before['peak on object']:.0%} -> {scores_after['peak on object']:.0%}")
+      f"peak on object {scores_before['peak on object']:.0%} -> {scores_after['peak on object']:.0%} "
+      f"(LayerCAM {layercam['before']['peak on object']:.0%} -> {layercam['after']['peak on object']:.0%})")
 print(f"clean accuracy {acc_before['clean']:.0%} -> {acc_after['clean']:.0%}")
 print(f"notebook compute time: {time.perf_counter() - T0:.0f} s")

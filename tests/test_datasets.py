@@ -140,6 +140,24 @@ def test_pointing_game_and_heat_mass_against_hand_computed_values():
     np.testing.assert_array_equal(ev.peak(heat[:2]), [[15, 5], [19, 19]])
 
 
+def test_pointing_chance_is_the_hit_rate_of_a_random_peak():
+    boxes = np.array([(10, 0, 20, 10), (0, 0, 20, 20), (-1, -1, -1, -1)])
+    # by hand: 100 / 400 and 400 / 400 of a 20 x 20 image; the missing box is left out
+    assert ev.pointing_chance(boxes, 0, image_size=20) == pytest.approx((0.25 + 1.0) / 2)
+    # grown by 2 and clipped: (8, 0, 20, 12) -> 144 / 400
+    assert ev.pointing_chance(boxes[:1], 2, image_size=20) == pytest.approx(0.36)
+    rng = np.random.default_rng(0)                  # against the game itself, with uniform random peaks
+    box = np.array([(15, 20, 35, 45)])
+    heat = np.zeros((1000, 50, 50), np.float32)
+    heat[np.arange(1000), rng.integers(0, 50, 1000), rng.integers(0, 50, 1000)] = 1.0
+    hits = ev.pointing_game(heat, np.repeat(box, 1000, axis=0), tolerance=3).mean()
+    assert hits == pytest.approx(ev.pointing_chance(box, 3, image_size=50), abs=0.04)   # 26 x 31 px of 50 x 50: 0.3224
+    with pytest.raises(ValueError, match="every box is missing"):
+        ev.pointing_chance([(-1, -1, -1, -1)])
+    with pytest.raises(ValueError, match="tolerance"):
+        ev.pointing_chance(box, -3)
+
+
 def test_evaluation_rejects_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         ev.pointing_game(np.full((4, 4), np.nan), (0, 0, 1, 1))
