@@ -10,11 +10,13 @@ must match what a student alone gets for the same choices (recorded first, one a
 
 Runs against ``make classroom`` (Solara, one process) and, for comparison, the Voila app mode
 this project had before commit d009f61 (``notebooks/apps/gradcam_app.ipynb``, one kernel per
-tab; run the script in a checkout of an earlier commit for that; levels whose kernels would not
-fit in free memory are skipped). All traffic goes to 127.0.0.1; every run is bounded in time.
+tab), served from a checkout of that commit's parent given as ``--voila-root`` (levels whose
+kernels would not fit in free memory are skipped). All traffic goes to 127.0.0.1; every run is
+bounded in time.
 
-    .venv/bin/python benchmarks/bench_classroom.py                      # N = 10 20 30, Voila 10
-    .venv/bin/python benchmarks/bench_classroom.py --students 3 --voila 2   # a quick look
+    git worktree add --detach /tmp/voila-era d009f61^
+    .venv/bin/python benchmarks/bench_classroom.py --voila-root /tmp/voila-era   # N = 10 20 30, Voila 10
+    .venv/bin/python benchmarks/bench_classroom.py --students 3 --voila 2 --voila-root /tmp/voila-era
 """
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def _photo_file(name: str) -> str:
 class Server:
     """A classroom (Solara) or Voila server on 127.0.0.1; ``memory()`` sums the process tree."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, voila_root: Path | None = None):
         self.kind, self.port = kind, _free_port()
         self.log = tempfile.NamedTemporaryFile("w+", suffix=f"-{kind}.log", delete=False)
         if kind == "solara":
@@ -76,11 +78,12 @@ class Server:
             self.url = f"http://127.0.0.1:{self.port}/gradcam"
         else:
             token = secrets.token_hex(16)
-            env = {**os.environ, "JUPYTER_PATH": str(ROOT / "share" / "jupyter"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+            env = {**os.environ, "JUPYTER_PATH": str(voila_root / "share" / "jupyter"), "TF_CPP_MIN_LOG_LEVEL": "2",
+                   "PYTHONPATH": str(voila_root)}  # that checkout's helpers, not this one's
             self.proc = subprocess.Popen(
                 [str(Path(sys.executable).with_name("voila")), "notebooks/apps/gradcam_app.ipynb", "--no-browser",
                  "--template=convnet", "--Voila.ip=127.0.0.1", f"--port={self.port}", f"--token={token}"],
-                cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                cwd=voila_root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
             self.url = f"http://127.0.0.1:{self.port}/?token={token}"
             _wait_http(f"http://127.0.0.1:{self.port}/voila/static/", self.proc)
         self.ps = psutil.Process(self.proc.pid)
@@ -156,7 +159,13 @@ class Sampler(threading.Thread):
 
 
 # -- one student ------------------------------------------------------------------------------------
-_SRC = "() => { const i = document.querySelector('img.widget-image'); return i ? i.src : null; }"
+# What a redraw changes: the picture, and the line under the controls that names the class and layer
+# (two classes can have the same picture, e.g. both all-zero heatmaps at a shallow layer: then only the
+# line changes; the PNG bytes are equal, so the widget sends nothing and the image keeps its src).
+_SIGNATURE = """() => { const i = document.querySelector('img.widget-image');
+    const info = Array.from(document.querySelectorAll('.widget-html')).map(e => e.innerText)
+                      .find(t => t.includes('evidence')) || '';
+    return (i ? i.src : '') + '|' + info.replace(/; \\d+ ms$/, ''); }"""
 _PNG = """async () => {
     const img = document.querySelector('img.widget-image');
     const data = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
@@ -174,12 +183,11 @@ class Student:
         self.final = None
 
     async def _act(self, page, name, action):
-        before = await page.evaluate(_SRC)
+        before = await page.evaluate(_SIGNATURE)
         t0 = time.perf_counter()
         await action()
         try:
-            await page.wait_for_function("b => { const i = document.querySelector('img.widget-image');"
-                                         " return i && i.src && i.src !== b; }", arg=before, polling=50,
+            await page.wait_for_function(f"b => ({_SIGNATURE})() !== b", arg=before, polling=50,
                                          timeout=self.timeout_ms)
             self.latencies.setdefault(name, []).append(time.perf_counter() - t0)
         except Exception:
@@ -228,7 +236,13 @@ class Student:
 
             await self._act(page, "upload a photo", choose_file)
             await pick_class(cls2)
-            await asyncio.sleep(1.0)
+            settle, last = time.perf_counter(), None          # read the picture once the page is quiet
+            while time.perf_counter() - settle < self.timeout_ms / 1000:
+                now = await page.evaluate(_SIGNATURE)
+                if now == last:
+                    break
+                last = now
+                await asyncio.sleep(3.0)
             self.final = cv2.imdecode(np.frombuffer(__import__("base64").b64decode(await page.evaluate(_PNG)),
                                                     np.uint8), cv2.IMREAD_COLOR)
             status = await page.locator(".widget-html").all_inner_texts()
@@ -269,7 +283,7 @@ def _differs(a, b) -> float:
 
 
 def run_level(kind: str, n: int, args) -> dict:
-    server = Server(kind)
+    server = Server(kind, Path(args.voila_root) if args.voila_root else None)
     try:
         idle_rss, _ = server.memory()
         # references: each combination alone, one student at a time, no think time
@@ -292,7 +306,21 @@ def run_level(kind: str, n: int, args) -> dict:
         server.close()
     lat = [x for s in students for k, v in s.latencies.items() if k != "open" for x in v]
     opens = [x for s in students for x in s.latencies.get("open", [])]
-    crosstalk = sum(1 for s in students if s.final is not None and _differs(s.final, refs[s.index % len(COMBOS)]) > 1.0)
+    # A final picture unlike its own reference is cross-talk when it is another combination's
+    # picture (someone else's choices reached this screen), "stale" when it is nobody's (e.g. the
+    # screen still showed an earlier step when it was read). Both are saved for a look.
+    crosstalk = stale = 0
+    shots = ROOT / "build" / "bench_classroom" / f"{kind}{n}"
+    shots.mkdir(parents=True, exist_ok=True)
+    for s in students:
+        own = s.index % len(COMBOS)
+        if s.final is None or _differs(s.final, refs[own]) <= 1.0:
+            continue
+        others = [k for k, ref in enumerate(refs) if k != own and _differs(s.final, ref) <= 1.0]
+        crosstalk += bool(others)
+        stale += not others
+        cv2.imwrite(str(shots / f"student{s.index}_combo{own}_{'combo' + str(others[0]) if others else 'stale'}.png"),
+                    s.final)
     errors = [e for s in students for e in s.errors]
     actions = len(lat)
     q = (lambda v, p: float(np.percentile(v, p)) if v else float("nan"))
@@ -305,7 +333,7 @@ def run_level(kind: str, n: int, args) -> dict:
         "mb_per_student": round((sampler.peak[1] - base_pss) / n, 1),
         "server_cpu_s_per_action": round(cpu / max(actions, 1), 3),
         "errors": len(errors), "error_samples": errors[:5],
-        "crosstalk": crosstalk, "unfinished": sum(s.final is None for s in students),
+        "crosstalk": crosstalk, "stale": stale, "unfinished": sum(s.final is None for s in students),
         "references_differ_by": round(distinct, 1),
     }
     print(_row(result), flush=True)
@@ -325,7 +353,7 @@ def _by_action(students):
 def _row(r) -> str:
     return (f"| {r['server']:6} | {r['students']:3} | {r['p50_s']:.2f} s | {r['p95_s']:.2f} s | {r['open_p50_s']:.0f} s "
             f"| {r['before_rss_mb']} -> {r['peak_rss_mb']} MB (PSS {r['peak_pss_mb']}) | {r['mb_per_student']} "
-            f"| {r['server_cpu_s_per_action']:.2f} s | {r['errors']} | {r['crosstalk']} |")
+            f"| {r['server_cpu_s_per_action']:.2f} s | {r['errors']} | {r['crosstalk']} (stale {r['stale']}) |")
 
 
 def main() -> int:
@@ -335,6 +363,7 @@ def main() -> int:
     ap.add_argument("--think", type=float, nargs=2, default=[1.0, 3.0])
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds an action may take before it counts as an error")
     ap.add_argument("--max-minutes", type=float, default=12.0, help="bound on one level's lesson")
+    ap.add_argument("--voila-root", default=None, help="a checkout of d009f61^ (the last commit with the Voila apps)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(ROOT / "build" / "bench_classroom.json"))
     args = ap.parse_args()
@@ -347,9 +376,9 @@ def main() -> int:
     for n in args.students:
         results.append(run_level("solara", n, args))
     for n in args.voila:
-        if not (ROOT / "notebooks" / "apps" / "gradcam_app.ipynb").exists():
-            print(f"| voila  | {n:3} | skipped: the Voila app mode was removed (commit d009f61); to compare, run "
-                  "this script in a checkout of an earlier commit |")
+        if not args.voila_root or not (Path(args.voila_root) / "notebooks" / "apps" / "gradcam_app.ipynb").exists():
+            print(f"| voila  | {n:3} | skipped: the Voila app mode was removed (commit d009f61); to compare, give "
+                  "--voila-root, a checkout of d009f61^ |")
             continue
         free_gb = psutil.virtual_memory().available / 2**30
         if n * KERNEL_GB + 3 > free_gb:
