@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 
-from ..widgets._common import check_upload  # noqa: F401  (re-exported: the classroom's tests use it)
-
 MAX_UPLOAD_MB = float(os.environ.get("CLASSROOM_MAX_UPLOAD_MB", "20"))
 
 

@@ -196,7 +196,7 @@ class ImagePicker(W.VBox):
         self.name = default if bundled else self.name  # the photo's name, not its path
         self.error = error
         if error is not None:
-            self.status.value = f"<span style='color:#b00020'>{_escape(error)}</span>"
+            self.show_error(error)
         elif not bundled:
             self.status.value = "<i>showing the image you passed; pick a photo or upload one to change it</i>"
         self.dropdown.observe(self._on_dropdown, names="value")
