@@ -67,7 +67,10 @@ def build_app(host: str, code: str | None):
     from solara.server.starlette import app
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+    from .._compat import quiet_solara_events
     from .guard import ClassCodeMiddleware
+
+    quiet_solara_events()  # no MagicMock built per widget message (see helpers._compat)
 
     if is_loopback(host):
         # only this computer: refuse pages asked for under another host name (DNS rebinding)
