@@ -508,7 +508,7 @@ def test_explorer_caches_forward_pass_and_wiring(model):
 
     ex = gradcam_explorer(model, "cat_and_coffee", top_k=5)
     image = ex.picker.image
-    assert ex.status.value == "" and ex.view.value[:4] == b"\x89PNG"
+    assert ex.status.value == "" and ex.view.value[:3] == b"\xff\xd8\xff"
     assert {v for _, v in ex.class_dropdown.options} >= {TIGER_CAT, ESPRESSO}
     assert "%" in ex.class_dropdown.options[0][0]
     assert [v for _, v in ex.method_toggle.options] == NAMES
@@ -528,6 +528,12 @@ def test_explorer_caches_forward_pass_and_wiring(model):
     assert ex.counters["heatmap"] == before["heatmap"] and ex.counters["blend"] == before["blend"] + 2
     assert ex.counters["forward"] == 1 and np.abs(ex.picture.astype(int) - picture).max() > 50
     np.testing.assert_array_equal(ex.picture, helpers.overlay(image, cat_heat, 0.8, "viridis"))
+    # the view (JPEG) shows photo | heatmap | overlay, each within a few grey levels
+    shown = cv2.cvtColor(cv2.imdecode(np.frombuffer(ex.view.value, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    strip = np.concatenate([image, helpers.colorize(cat_heat, "viridis"), ex.picture], axis=1)
+    strip = cv2.resize(strip, shown.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    assert shown.shape == (ex.display_size, 3 * ex.display_size, 3)
+    assert np.abs(shown.astype(int) - strip).mean() < 2.0
     # counterfactual and the other gradient methods from the same cache
     ex.counterfactual_toggle.value = True
     np.testing.assert_allclose(ex.heatmap, helpers.gradcam(model, image, TIGER_CAT, counterfactual=True), atol=1e-4)
