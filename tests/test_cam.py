@@ -473,6 +473,9 @@ def test_earlier_layers_and_no_retracing(model, two_objects):
         helpers.gradcam(model, noisy, int(rng.integers(0, 1000)))
     assert eng.trace_count() == traces
     assert "top_activation" == cam.cam_layers(model)[0] and "block6a_expand_activation" in cam.cam_layers(model)
+    first, mine = cam.cam_layers(model), cam.cam_layers(model)  # kept per model, handed out as fresh lists
+    mine.clear()
+    assert len(first) > 10 and cam.cam_layers(model) == first
 
 
 def test_input_gradient_maps_on_the_real_model(model, two_objects):

@@ -89,6 +89,10 @@ def cam_layers(model: keras.Model) -> list[str]:
         'top_activation'
     """
     check_model(model)
+    return list(cam_store(model).get_or_make(("cam_layers",), lambda: tuple(_cam_layers(model))))
+
+
+def _cam_layers(model: keras.Model) -> list[str]:
     names = []
     for ref in iter_layers(model):
         if ref.kind == "model" or not is_spatial(ref) or 1 in output_shape(ref)[1:3]:
