@@ -87,6 +87,80 @@ def test_short_codes_are_refused_and_only_loopback_runs_without_a_code():
         True, True, True, False, False]
 
 
+# -- static files kept compressed ---------------------------------------------------------------
+def _static_app(calls):
+    import gzip as _gzip
+
+    from starlette.middleware.gzip import GZipMiddleware
+
+    script = "".join(f"var v{i} = {i * 7919 % 10007};\n" for i in range(4000)).encode()  # ~80 KB
+
+    async def asset(request):
+        calls.append(request.url.path)
+        if request.path_params.get("name") == "missing.js":
+            return PlainTextResponse("not found", status_code=404)
+        return PlainTextResponse(script.decode(), media_type="application/javascript")
+
+    app = Starlette(routes=[Route("/static/{name}", asset), Route("/gradcam", asset)])
+    return GZipMiddleware(app, minimum_size=1000), script, _gzip
+
+
+def test_static_files_are_compressed_once_and_replayed_byte_for_byte():
+    from helpers.apps.assets import StaticCache
+
+    calls = []
+    inner, script, gzip = _static_app(calls)
+    cached = StaticCache(inner)
+    client = TestClient(cached)
+    first = client.get("/static/main.js?v=1", headers={"Accept-Encoding": "gzip"})
+    again = [client.get("/static/main.js?v=1", headers={"Accept-Encoding": "gzip"}) for _ in range(3)]
+    assert calls == ["/static/main.js"] and cached.stats == {"hits": 3, "misses": 1}
+    for r in [first, *again]:
+        assert r.status_code == 200 and r.content == script and r.headers["content-encoding"] == "gzip"
+        assert r.headers["content-type"].startswith("application/javascript")
+    assert 0 < cached.nbytes < len(script) / 3  # kept compressed
+    # without gzip, another query string, a range request: each its own answer, never a mixed-up one
+    plain = client.get("/static/main.js?v=1", headers={"Accept-Encoding": "identity"})
+    assert plain.content == script and "content-encoding" not in plain.headers
+    client.get("/static/main.js?v=2", headers={"Accept-Encoding": "gzip"})
+    client.get("/static/main.js?v=1", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-9"})
+    assert len(calls) == 4
+    # pages, other methods and failed answers are never kept
+    for _ in range(2):
+        client.get("/gradcam")
+        client.head("/static/main.js?v=1")
+        assert client.get("/static/missing.js").status_code == 404
+    assert calls.count("/gradcam") == 2 and calls.count("/static/missing.js") == 2
+    assert calls.count("/static/main.js") == 4 + 2  # the two HEAD requests went through
+    cached.clear()
+    assert cached.nbytes == 0
+    client.get("/static/main.js?v=1", headers={"Accept-Encoding": "gzip"})
+    assert calls.count("/static/main.js") == 7
+
+
+def test_static_cache_is_bounded_in_bytes():
+    from helpers.apps.assets import StaticCache
+
+    calls = []
+    inner, script, _ = _static_app(calls)
+    cached = StaticCache(inner, max_bytes=5000)  # less than one compressed answer
+    client = TestClient(cached)
+    for _ in range(3):
+        assert client.get("/static/main.js", headers={"Accept-Encoding": "gzip"}).content == script
+    assert cached.nbytes == 0 and len(calls) == 3  # too big to keep: served the normal way each time
+
+
+def test_the_class_code_is_checked_before_the_static_cache():
+    from helpers.apps.assets import StaticCache
+
+    calls = []
+    inner, script, _ = _static_app(calls)
+    client = TestClient(ClassCodeMiddleware(StaticCache(inner), CODE))
+    assert client.get(f"/static/main.js?code={CODE}").content == script  # fills the cache
+    stranger = TestClient(ClassCodeMiddleware(StaticCache(inner), CODE))
+    assert stranger.get("/static/main.js").status_code == 403
+
+
 # -- worker pool --------------------------------------------------------------------------------
 def test_pool_replaces_stale_requests_and_serves_students_in_turn():
     pool = WorkerPool(workers=1)

@@ -6,6 +6,7 @@ below imports it. Importing this package is cheap (no Solara, no server); the pi
 * :mod:`helpers.apps.classroom` -- the Solara pages (intro + one page per explorer),
 * :mod:`helpers.apps.server` -- the launcher (``python scripts/classroom.py``),
 * :mod:`helpers.apps.guard` -- class-code protection in LAN mode (ASGI middleware),
+* :mod:`helpers.apps.assets` -- the static front end kept once compressed (ASGI middleware),
 * :mod:`helpers.apps.pool` -- the bounded worker pool with per-student, latest-wins queues,
 * :mod:`helpers.apps.uploads` -- limits on what a student can upload.
 """

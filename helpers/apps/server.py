@@ -68,10 +68,11 @@ def build_app(host: str, code: str | None):
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     from .._compat import quiet_solara_events
+    from .assets import StaticCache
     from .guard import ClassCodeMiddleware
 
     quiet_solara_events()  # no MagicMock built per widget message (see helpers._compat)
-
+    app = StaticCache(app)  # the front end compressed once, not once per student (inside the checks below)
     if is_loopback(host):
         # only this computer: refuse pages asked for under another host name (DNS rebinding)
         return TrustedHostMiddleware(app, allowed_hosts=["127.0.0.1", "localhost", "[::1]"])
