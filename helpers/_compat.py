@@ -11,6 +11,12 @@ Solara 1.58 (the classroom server): every widget message a student's browser sen
 CPU (profiled: a fifth of a Grad-CAM class switch). Nothing listens to those events there, so
 :func:`quiet_solara_events` gives ``FakeIPython`` one shared object whose methods do nothing --
 what the MagicMock did, without building one per message.
+
+IPython (in Solara's virtual kernels): each new student tab builds an IPython shell, and Solara's
+shell looks up ``ScriptMagics``, which generates a ``%%bash``, ``%%perl``, ... cell magic for every
+interpreter it finds on the PATH, formatting argparse help for each: ~80 ms of every page open,
+holding the GIL while other students wait (profiled with ``py-spy --gil``). Nobody can run cells
+in the classroom, so :func:`no_script_magics` makes that list empty.
 """
 
 from __future__ import annotations
@@ -61,6 +67,29 @@ def quiet_solara_events() -> bool:
         return False
     patch.mock = _SHIM
     return True
+
+
+def no_script_magics() -> bool:
+    """Make IPython's ``ScriptMagics`` generate no ``%%bash``-style magics (see the module's text).
+
+    Its ``script_magics`` trait defaults to ``default_script_magics()``, looked up in
+    ``IPython.core.magics.script`` when a shell is built; that name is replaced by a function
+    returning ``[]``. Idempotent; returns False, changing nothing, if IPython no longer has it.
+    """
+    try:
+        from IPython.core.magics import script
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    if getattr(script, "default_script_magics", None) is _no_scripts:
+        return True
+    if not callable(getattr(script, "default_script_magics", None)):
+        return False
+    script.default_script_magics = _no_scripts
+    return True
+
+
+def _no_scripts() -> list:
+    return []
 
 
 def solara_patch_module():

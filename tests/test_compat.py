@@ -66,8 +66,40 @@ def test_classroom_server_applies_it(monkeypatch):
     patch = _compat.solara_patch_module()
     from helpers.apps.server import build_app
 
+    from IPython.core.magics import script
+
+    scripts = script.default_script_magics
     try:
         build_app("127.0.0.1", None)
         assert patch.FakeIPython(_fake_context()).events is _compat.NO_EVENTS
+        assert script.ScriptMagics(shell=None).script_magics == []
     finally:
-        patch.mock = mock
+        patch.mock, script.default_script_magics = mock, scripts
+
+
+def test_ipython_still_takes_script_magics_from_default_script_magics():
+    """What no_script_magics relies on: ScriptMagics' default list comes from the module-level name
+    default_script_magics, and Solara's shell builds ScriptMagics for every student tab."""
+    from IPython.core.magics import script
+
+    assert "default_script_magics()" in inspect.getsource(script.ScriptMagics._script_magics_default.func)
+    pytest.importorskip("solara")
+    _compat.solara_patch_module()
+    from solara.server.shell import SolaraInteractiveShell
+
+    assert 'registry["ScriptMagics"]' in inspect.getsource(SolaraInteractiveShell.__init__)
+
+
+def test_no_script_magics_leaves_shells_without_bash_magics():
+    from IPython.core.magics import script
+
+    original = script.default_script_magics
+    try:
+        assert "bash" in original() or "sh" in original()  # what IPython would generate here
+        assert _compat.no_script_magics() is True and _compat.no_script_magics() is True
+        magics = script.ScriptMagics(shell=None)
+        assert magics.script_magics == [] and "bash" not in magics.magics["cell"]
+        assert "script" in magics.magics["cell"]  # the generic %%script stays (and nobody can run cells)
+    finally:
+        script.default_script_magics = original
+    assert script.ScriptMagics(shell=None).script_magics == original()

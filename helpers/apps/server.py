@@ -67,11 +67,12 @@ def build_app(host: str, code: str | None):
     from solara.server.starlette import app
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    from .._compat import quiet_solara_events
+    from .._compat import no_script_magics, quiet_solara_events
     from .assets import StaticCache
     from .guard import ClassCodeMiddleware
 
     quiet_solara_events()  # no MagicMock built per widget message (see helpers._compat)
+    no_script_magics()  # no %%bash magics (argparse help) built per student tab (see helpers._compat)
     app = StaticCache(app)  # the front end compressed once, not once per student (inside the checks below)
     if is_loopback(host):
         # only this computer: refuse pages asked for under another host name (DNS rebinding)
