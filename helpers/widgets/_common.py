@@ -87,12 +87,7 @@ def png_bytes(picture: np.ndarray, compression: int = 1) -> bytes:
         >>> png_bytes(np.zeros((2, 2, 3), np.uint8))[:4]
         b'\\x89PNG'
     """
-    a = np.ascontiguousarray(picture)
-    bgr = cv2.cvtColor(a, cv2.COLOR_RGBA2BGR if a.shape[-1] == 4 else cv2.COLOR_RGB2BGR)
-    ok, data = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, int(compression)])
-    if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
-        raise RuntimeError("could not encode the picture as PNG")
-    return data.tobytes()
+    return _encode(picture, ".png", [cv2.IMWRITE_PNG_COMPRESSION, int(compression)])
 
 
 def jpeg_bytes(picture: np.ndarray, quality: int = 92) -> bytes:
@@ -103,13 +98,18 @@ def jpeg_bytes(picture: np.ndarray, quality: int = 92) -> bytes:
 
     Example:
         >>> jpeg_bytes(np.zeros((2, 2, 3), np.uint8))[:3]
-        b'\xff\xd8\xff'
+        b'\\xff\\xd8\\xff'
     """
-    bgr = cv2.cvtColor(np.ascontiguousarray(picture), cv2.COLOR_RGB2BGR)
-    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality),
-                                          cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444])
+    return _encode(picture, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, int(quality),
+                                     cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444])
+
+
+def _encode(picture: np.ndarray, ext: str, params: list) -> bytes:
+    a = np.ascontiguousarray(picture)
+    bgr = cv2.cvtColor(a, cv2.COLOR_RGBA2BGR if a.shape[-1] == 4 else cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(ext, bgr, params)
     if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
-        raise RuntimeError("could not encode the picture as JPEG")
+        raise RuntimeError(f"could not encode the picture as {ext[1:].upper()}")
     return data.tobytes()
 
 
