@@ -1,18 +1,39 @@
 """helpers._compat: each reliance on another library's internals, checked so that a change there
-fails here, loudly, instead of silently undoing the workaround."""
+fails here, loudly, instead of silently undoing the workaround.
+
+Checks that need Solara's server run in a fresh Python: importing ``solara.server`` patches
+ipywidgets for the whole process (an ``Output`` widget then needs Solara's display publisher), and
+the other tests use ipywidgets without Solara.
+"""
 from __future__ import annotations
 
 import inspect
 import os
-import types
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
 from helpers import _compat
 
-
-def _fake_context():
+ROOT = Path(__file__).resolve().parents[1]
+FAKE_CONTEXT = """
+import types
+def fake_context():
     return types.SimpleNamespace(kernel=types.SimpleNamespace(shell=types.SimpleNamespace(display_pub=None)))
+"""
+
+
+def _fresh_python(code: str) -> str:
+    """Run ``code`` in a new interpreter (with this checkout on the path); its stdout."""
+    pytest.importorskip("solara")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run([sys.executable, "-c", FAKE_CONTEXT + textwrap.dedent(code)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
 
 
 def test_no_events_accepts_what_ipython_event_managers_get():
@@ -28,53 +49,37 @@ def test_solara_still_builds_fake_ipython_events_with_its_mock_module():
     """What quiet_solara_events relies on: solara.server.patch's only use of its ``mock`` name is
     FakeIPython.__init__'s ``self.events = mock.MagicMock()``, and comm still triggers events
     on the shell for every widget message. If either changes, revisit helpers._compat."""
-    pytest.importorskip("solara")
-    patch = _compat.solara_patch_module()
-    source = inspect.getsource(patch)
-    uses = [line.strip() for line in source.splitlines() if "mock." in line and not line.strip().startswith("#")]
-    assert uses == ["self.events = mock.MagicMock()"], uses
-    assert "self.events = mock.MagicMock()" in inspect.getsource(patch.FakeIPython.__init__)
     import comm.base_comm
 
     handle = inspect.getsource(comm.base_comm.BaseComm.handle_msg)
     assert 'shell.events.trigger("pre_execute")' in handle and 'shell.events.trigger("post_execute")' in handle
+    out = _fresh_python("""
+        import inspect
+        from helpers import _compat
+        patch = _compat.solara_patch_module()
+        source = inspect.getsource(patch)
+        uses = [l.strip() for l in source.splitlines() if "mock." in l and not l.strip().startswith("#")]
+        assert uses == ["self.events = mock.MagicMock()"], uses
+        assert "self.events = mock.MagicMock()" in inspect.getsource(patch.FakeIPython.__init__)
+        print("relied-on code unchanged")
+    """)
+    assert "relied-on code unchanged" in out
 
 
 def test_quiet_solara_events_gives_fake_ipython_the_shared_no_op():
-    pytest.importorskip("solara")
-    patch = _compat.solara_patch_module()
-    from unittest import mock
-
-    before = patch.FakeIPython(_fake_context()).events
-    try:
+    out = _fresh_python("""
+        from unittest import mock
+        from helpers import _compat
+        patch = _compat.solara_patch_module()
+        assert isinstance(patch.FakeIPython(fake_context()).events, mock.MagicMock)  # Solara's own
         assert _compat.quiet_solara_events() is True
         assert _compat.quiet_solara_events() is True  # idempotent
-        shells = [patch.FakeIPython(_fake_context()) for _ in range(3)]
+        shells = [patch.FakeIPython(fake_context()) for _ in range(3)]
         assert all(s.events is _compat.NO_EVENTS for s in shells)
         assert shells[0].events.trigger("pre_execute") is None
-    finally:
-        patch.mock = mock  # leave Solara as other tests expect it
-    assert isinstance(before, (mock.MagicMock, _compat._NoEvents))
-    assert isinstance(patch.FakeIPython(_fake_context()).events, mock.MagicMock)
-
-
-def test_classroom_server_applies_it(monkeypatch):
-    pytest.importorskip("solara")
-    monkeypatch.setattr(os, "environ", os.environ.copy())  # build_app sets Solara's variables
-    from unittest import mock
-
-    patch = _compat.solara_patch_module()
-    from helpers.apps.server import build_app
-
-    from IPython.core.magics import script
-
-    scripts = script.default_script_magics
-    try:
-        build_app("127.0.0.1", None)
-        assert patch.FakeIPython(_fake_context()).events is _compat.NO_EVENTS
-        assert script.ScriptMagics(shell=None).script_magics == []
-    finally:
-        patch.mock, script.default_script_magics = mock, scripts
+        print("shared no-op events")
+    """)
+    assert "shared no-op events" in out
 
 
 def test_ipython_still_takes_script_magics_from_default_script_magics():
@@ -83,11 +88,15 @@ def test_ipython_still_takes_script_magics_from_default_script_magics():
     from IPython.core.magics import script
 
     assert "default_script_magics()" in inspect.getsource(script.ScriptMagics._script_magics_default.func)
-    pytest.importorskip("solara")
-    _compat.solara_patch_module()
-    from solara.server.shell import SolaraInteractiveShell
-
-    assert 'registry["ScriptMagics"]' in inspect.getsource(SolaraInteractiveShell.__init__)
+    out = _fresh_python("""
+        import inspect
+        from helpers import _compat
+        _compat.solara_patch_module()
+        from solara.server.shell import SolaraInteractiveShell
+        assert 'registry["ScriptMagics"]' in inspect.getsource(SolaraInteractiveShell.__init__)
+        print("solara builds ScriptMagics")
+    """)
+    assert "solara builds ScriptMagics" in out
 
 
 def test_no_script_magics_leaves_shells_without_bash_magics():
@@ -103,3 +112,17 @@ def test_no_script_magics_leaves_shells_without_bash_magics():
     finally:
         script.default_script_magics = original
     assert script.ScriptMagics(shell=None).script_magics == original()
+
+
+def test_classroom_server_applies_both():
+    out = _fresh_python("""
+        from IPython.core.magics import script
+        from helpers import _compat
+        from helpers.apps.server import build_app
+        build_app("127.0.0.1", None)
+        patch = _compat.solara_patch_module()
+        assert patch.FakeIPython(fake_context()).events is _compat.NO_EVENTS
+        assert script.ScriptMagics(shell=None).script_magics == []
+        print("applied")
+    """)
+    assert "applied" in out
