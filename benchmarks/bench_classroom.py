@@ -151,6 +151,11 @@ def _wait_http(url, proc, timeout=180):
     raise RuntimeError(f"{url} did not answer in {timeout} s")
 
 
+def _chromium():
+    """The Chromium processes alive now (the simulated students' browser, zygotes and renderers)."""
+    return [p for p in psutil.process_iter(["name"]) if "chrom" in (p.info["name"] or "")]
+
+
 class Sampler(threading.Thread):
     """Samples the server's memory every second; ``peak`` is (RSS, PSS) MB."""
 
@@ -164,13 +169,12 @@ class Sampler(threading.Thread):
         while not self._halt.wait(1.0):
             rss, pss = self.server.memory()
             self.peak = (max(self.peak[0], rss), max(self.peak[1], pss))
-            for p in psutil.process_iter(["name"]):
-                if "chrom" in (p.info["name"] or ""):
-                    try:
-                        t = p.cpu_times()
-                        last[p.pid] = t.user + t.system
-                    except psutil.Error:
-                        pass
+            for p in _chromium():
+                try:
+                    t = p.cpu_times()
+                    last[p.pid] = t.user + t.system
+                except psutil.Error:
+                    pass
             self.browser_cpu = sum(last.values())
 
     def stop(self):
@@ -247,13 +251,9 @@ class Student:
         """Note a websocket frame: an input (a widget message from this page) when sent, a change
         (a picture buffer, or the line naming the class) when received. Timestamps are the browser's
         network stack's, so a busy page's scripts do not delay them."""
-        data = event["response"]["payloadData"]
-        head = base64.b64decode(data[:4000]) if event["response"]["opcode"] == 2 else data.encode()
-        binary = event["response"]["opcode"] == 2
-        if sent:
-            marks = b"comm_msg" in head
-        else:
-            marks = (binary and b"comm_msg" in head) or b"evidence" in head
+        data, binary = event["response"]["payloadData"], event["response"]["opcode"] == 2
+        head = base64.b64decode(data[:4000]) if binary else data.encode()
+        marks = b"comm_msg" in head if sent else (binary and b"comm_msg" in head) or b"evidence" in head
         self.frames.append((sent, event["timestamp"], bool(marks)))
 
     async def _server_time(self, mark: int) -> None:
@@ -337,12 +337,11 @@ class Student:
 def _renice_browsers(nice: int) -> None:
     """Lower the priority of the Chromium processes running now (browser, zygotes): the renderers
     they fork for each student inherit it."""
-    for p in psutil.process_iter(["name"]):
-        if "chrom" in (p.info["name"] or ""):
-            try:
-                p.nice(max(p.nice(), nice))
-            except psutil.Error:
-                pass
+    for p in _chromium():
+        try:
+            p.nice(max(p.nice(), nice))
+        except psutil.Error:
+            pass
 
 
 async def _lesson(url, n, combos_for, think, seed, timeout_s, total_s, nice=0, cpu_probe=None):
