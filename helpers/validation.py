@@ -10,8 +10,8 @@ Policies (README, "What inputs are accepted"):
   values are a ValueError naming the range (a rounding error of 0.001 is clipped). The same in
   ``load_image``, ``predict``, ``gradcam``, ``activations`` and every explorer.
 * **Models**: a ``keras.Model``, one image input ``(N, H, W, C)``, channels last, C = 1 (grey) or 3.
-* **Limits**: sides up to :data:`MAX_SIDE`; files up to :data:`MAX_PIXELS` pixels (header checked
-  before decoding); open-size models at least :data:`MIN_OPEN_SIDE` a side; :data:`MAX_STEPS`.
+* **Limits**: sides up to :data:`MAX_SIDE`; files up to :data:`MAX_PIXELS` pixels and ``helpers.images.MAX_DECODE_BYTES``
+  once decoded (header checked before decoding); open-size models at least :data:`MIN_OPEN_SIDE` a side; :data:`MAX_STEPS`.
 
 Example:
     >>> check_int("steps", np.array(30), 1, MAX_STEPS)

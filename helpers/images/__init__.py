@@ -8,31 +8,51 @@ like ``keras.utils.load_img(target_size=...)``).
 
 Pixel values follow the one policy of :mod:`helpers.validation` (uint8 0..255; floats with a
 maximum of at most 1 are 0..1; negative or out-of-range values are refused, never clipped).
-Files are checked from their header before decoding (at most ``MAX_PIXELS`` pixels), and a
-photo's EXIF orientation is applied, so a phone picture is upright.
+
+Files are checked from their header before a pixel is decoded (:mod:`helpers.images.decoding`):
+the format must be one of ``IMAGE_FORMATS`` (or of ``formats=``), the picture at most
+``MAX_PIXELS`` pixels and ``MAX_DECODE_BYTES`` once decoded (width x height x channels x bytes per
+value); a file whose header cannot be read is refused, never handed to a decoder to find out. A
+JPEG is decoded only up to its end-of-image marker (:mod:`helpers.images.jpeg`: a phone's "motion
+photo", a JPEG with a video after it, is read; a truncated JPEG is refused), and a large one at 1/2,
+1/4 or 1/8 size when that still leaves twice the target size. A photo's EXIF orientation is
+applied, so a phone picture is upright. 16-bit values and alpha are converted in integer arithmetic
+a block of rows at a time (:mod:`helpers.images.pixels`), so the working copies stay small.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from .validation import (FOREIGN_ERRORS, MAX_PIXELS, ArgumentTypeError, check_size, contract_error,
-                         model_input_hw, pixel_values, to_uint8)
+from ..validation import (
+    FOREIGN_ERRORS,
+    ArgumentTypeError,
+    check_size,
+    contract_error,
+    model_input_hw,
+    pixel_values,
+)
+from .decoding import (  # noqa: F401  (the public names of helpers.images)
+    IMAGE_FORMATS,
+    MAX_DECODE_BYTES,
+    Header,
+    check_decode_budget,
+    check_formats,
+    decode,
+    decode_bytes,
+    file_types,
+    read_header,
+)
+from .jpeg import jpeg_end, jpeg_reduction  # noqa: F401
+from .pixels import array_to_rgb_uint8, over_white, uint16_to_uint8  # noqa: F401
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 IMAGES_DIR = DATA_DIR / "images"
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-# EXIF orientation (tag 274) -> the array operation that makes the picture upright
-_ORIENT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-           5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
-           7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a, 1)}
 
 
 def sample_images() -> dict[str, Path]:
@@ -45,7 +65,7 @@ def sample_images() -> dict[str, Path]:
     return {p.stem: p for p in sorted(IMAGES_DIR.iterdir()) if p.suffix.lower() in _IMAGE_SUFFIXES}
 
 
-def load_image(source, size=None, *, crop: bool = True) -> np.ndarray:
+def load_image(source, size=None, *, crop: bool = True, formats=None) -> np.ndarray:
     """Load an image as a uint8 ``(H, W, 3)`` RGB array.
 
     Args:
@@ -58,15 +78,19 @@ def load_image(source, size=None, *, crop: bool = True) -> np.ndarray:
         size: ``None`` (keep the size), an int (square side), ``(height, width)`` (each at most
             4096), or a Keras model (use its input size; 224 when the model accepts any size).
         crop: centre-crop to the target aspect ratio before resizing (default), or squash.
+        formats: the encoded formats accepted for a file or bytes, Pillow's names (e.g.
+            ``("JPEG", "PNG", "WEBP")``); ``None`` (default): all of ``IMAGE_FORMATS`` (BMP, JPEG,
+            PNG, PPM, TIFF, WebP), the formats whose header is checked before decoding.
 
     Grey, RGBA (composited over white), palette and 16-bit files are converted; the EXIF
     orientation of a photo is applied.
 
     Raises:
         FileNotFoundError: the path does not exist.
-        ValueError: the data is not a decodable image, is truncated or over 50 megapixels, the
-            array has the wrong shape, holds NaN/inf or values outside its range, or a bad size.
-        TypeError: a source or size of a type that cannot be an image or a size.
+        ValueError: the data is not a decodable image, is truncated, of a format not accepted, over
+            50 megapixels or over ``MAX_DECODE_BYTES`` once decoded, the array has the wrong shape,
+            holds NaN/inf or values outside its range, or a bad size or format name.
+        TypeError: a source, size or formats of a type that cannot be an image, a size or formats.
 
     Example:
         >>> load_image("chelsea", size=224).shape
@@ -75,7 +99,7 @@ def load_image(source, size=None, *, crop: bool = True) -> np.ndarray:
     target = _target_size(size)
     if not isinstance(crop, (bool, np.bool_)):
         raise ArgumentTypeError(f"crop must be True or False, got {crop!r:.60}")
-    image = _to_rgb_uint8(source)
+    image = _to_rgb_uint8(source, check_formats(formats), target)
     if target is not None:
         image = resize(image, target, crop=crop)
     return image
@@ -103,11 +127,18 @@ def resize(image: np.ndarray, size: tuple[int, int], *, crop: bool = True) -> np
         return np.ascontiguousarray(image)
     shrinking = th * tw < h * w
     try:
-        out = cv2.resize(np.ascontiguousarray(image), (tw, th),
+        out = cv2.resize(_opencv_view(image), (tw, th),
                          interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
     except FOREIGN_ERRORS as err:
         raise contract_error(err, f"resizing an image of shape {image.shape} to {th}x{tw}") from None
     return out[..., None] if image.ndim == 3 and out.ndim == 2 else out
+
+
+def _opencv_view(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when OpenCV can read it in place -- whole rows, each contiguous, at any positive step
+    (the centre crop of a picture) -- else a contiguous copy."""
+    row = (a.shape[2] * a.itemsize, a.itemsize) if a.ndim == 3 else (a.itemsize,)
+    return a if a.strides[1:] == row and a.strides[0] > 0 else np.ascontiguousarray(a)
 
 
 def _target_size(size) -> tuple[int, int] | None:
@@ -116,11 +147,13 @@ def _target_size(size) -> tuple[int, int] | None:
     return check_size(size)
 
 
-def _to_rgb_uint8(source) -> np.ndarray:
+def _to_rgb_uint8(source, formats: tuple[str, ...], target: tuple[int, int] | None) -> np.ndarray:
+    what = "the image data"
     if isinstance(source, dict) and "content" in source:  # an ipywidgets FileUpload entry
+        what = repr(str(source["name"])) if source.get("name") else what
         source = source["content"]
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _decode(bytes(source), "the uploaded bytes")
+        return decode(bytes(source), what, formats, target)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         if not path.exists():
@@ -133,83 +166,11 @@ def _to_rgb_uint8(source) -> np.ndarray:
                     f"{', '.join(samples)})")
         if path.is_dir():
             raise ValueError(f"{str(path)!r} is a folder, not an image file")
-        return _decode(path.read_bytes(), repr(str(path)))
+        return decode(path.read_bytes(), repr(str(path)), formats, target)
     if source is not None and (isinstance(source, np.ndarray) or hasattr(source, "__array__")):
         return array_to_rgb_uint8(np.asarray(source))
     raise ArgumentTypeError(f"cannot read an image from a {type(source).__name__}; "
                             "give a path, a bundled photo name, bytes, or a numpy array")
-
-
-def _header(data: bytes, what: str):
-    """(width, height, EXIF orientation) from the header alone (no pixels decoded), or None if
-    Pillow cannot read it; ValueError when the picture is over the pixel limit."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise ValueError(f"{what} is a picture of over {MAX_PIXELS // 1_000_000} megapixels: too large to "
-                         "decode safely; shrink it first") from None
-    except Exception:  # unknown to Pillow (or a damaged header): OpenCV decides below
-        return None
-    with img:
-        w, h = img.size
-        if w * h > MAX_PIXELS:
-            raise ValueError(f"{what} is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels), over the limit of "
-                             f"{MAX_PIXELS // 1_000_000} megapixels; shrink it first")
-        try:  # the EXIF block read from the header (img.getexif() would decode a PNG's pixels)
-            exif = Image.Exif()
-            if img.info.get("exif"):
-                exif.load(img.info["exif"])
-            elif img.format == "TIFF":
-                exif = img.getexif()
-            orientation = int(exif.get(274, 1) or 1)
-        except Exception:  # a damaged EXIF block: keep the picture as stored
-            orientation = 1
-    return w, h, orientation
-
-
-def _decode(data: bytes, what: str) -> np.ndarray:
-    if not data:
-        raise ValueError(f"{what} is empty: not an image")
-    if data[:2] == b"\xff\xd8" and b"\xff\xd9" not in data[-64:]:
-        # libjpeg decodes a truncated JPEG with only a warning, leaving grey blocks behind.
-        raise ValueError(f"{what} is a truncated JPEG: not an image OpenCV can decode completely")
-    header = _header(data, what)
-    try:  # IMREAD_UNCHANGED keeps alpha and 16 bits, but ignores EXIF orientation: applied below
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    except FOREIGN_ERRORS as err:
-        raise contract_error(err, f"decoding {what}") from None
-    if image is None:
-        raise ValueError(f"{what} is not an image OpenCV can decode (unknown format or truncated file)")
-    if header is None and image.shape[0] * image.shape[1] > MAX_PIXELS:
-        raise ValueError(f"{what} is over the limit of {MAX_PIXELS // 1_000_000} megapixels; shrink it first")
-    if image.ndim == 3 and image.shape[2] == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    elif image.ndim == 3 and image.shape[2] == 4:
-        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
-    if header is not None and header[2] in _ORIENT:
-        image = _ORIENT[header[2]](image)
-    return array_to_rgb_uint8(image)
-
-
-def array_to_rgb_uint8(array: np.ndarray) -> np.ndarray:
-    """Convert a grey / RGB / RGBA array of any common dtype to uint8 RGB (see :func:`load_image`)."""
-    a = np.asarray(array)
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[..., 0]
-    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
-        raise ValueError(f"an image must be H x W (grey), H x W x 3 (RGB) or H x W x 4 (RGBA); "
-                         f"got an array of shape {a.shape}")
-    if a.shape[0] < 1 or a.shape[1] < 1:
-        raise ValueError(f"an image needs at least 1 x 1 pixels; got shape {a.shape}")
-    a = to_uint8(a, "the image array")
-    if a.ndim == 2:
-        a = np.repeat(a[..., None], 3, axis=2)
-    if a.shape[2] == 4:  # composite over white
-        alpha = a[..., 3:4].astype(np.float32) / 255.0
-        a = (a[..., :3] * alpha + 255.0 * (1 - alpha)).round().astype(np.uint8)
-    return np.ascontiguousarray(a)
 
 
 def check_batch(image, channels: int = 3) -> tuple[np.ndarray, bool]:
