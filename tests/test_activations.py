@@ -263,6 +263,32 @@ def test_explorers_of_one_model_share_one_bounded_store_of_maps(default_model):
         second._activations_for(second.picker.image)[1][0]["stem_conv"][0, 0, 0] = 1.0
 
 
+def test_an_uploaded_picture_is_never_shared_between_explorers(default_model):
+    """Bundled photos share one pass; an upload's maps are its explorer's own, so one student
+    cannot time whether another uploaded the same picture."""
+    import datetime
+
+    import cv2
+
+    from helpers.widgets import activation_explorer
+
+    _forget_explorer_maps(default_model)
+    layers = ["stem_conv"]
+    ann, bob = (activation_explorer(default_model, "coffee", layers=layers) for _ in range(2))
+    assert (ann.forward_count, bob.forward_count) == (1, 0)
+    photo = np.zeros((60, 90, 3), np.uint8)
+    photo[:, :45] = (200, 30, 30)
+    entry = {"name": "mine.png", "type": "image/png", "size": 0,
+             "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+             "content": memoryview(cv2.imencode(".png", photo[..., ::-1])[1].tobytes())}
+    ann.picker.upload.value = (entry,)
+    bob.picker.upload.value = (dict(entry),)
+    assert (ann.forward_count, bob.forward_count) == (2, 1)  # the same bytes: two forward passes
+    assert ann.view.value == bob.view.value                  # and the same picture
+    ann.picker.upload.value = (dict(entry),)                 # ann's own again: her cached maps
+    assert ann.forward_count == 2
+
+
 def test_the_explorers_store_of_maps_is_bounded_in_bytes():
     import keras
 

@@ -250,15 +250,16 @@ def test_a_decoder_crash_is_shown_to_that_student_and_the_picker_lives_on(monkey
     assert picker.status.value == "" and picker.name == "coffee"
 
 
-def _png_claiming(width: int, height: int) -> bytes:
-    """A small PNG whose header claims width x height (its data is one zlib block of zeros)."""
+def _png_claiming(width: int, height: int, depth: int = 8, colour: int = 2) -> bytes:
+    """A small PNG whose header claims width x height (depth bits a value; colour type 2: RGB, 6: RGBA);
+    its data is one zlib block of zeros."""
     import struct
     import zlib
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(2**20), 9))
             + chunk(b"IEND", b""))
 
@@ -271,6 +272,46 @@ def test_a_pixel_bomb_is_refused_from_its_header():
     assert len(bomb) < 400_000
     picker.upload.value = (_entry("bomb.png", bomb),)
     assert "pixels" in picker.status.value and np.array_equal(picker.image, before)
+
+
+def test_a_small_16_bit_rgba_png_that_decodes_to_392_mb_is_refused_undecoded(monkeypatch):
+    picker = ImagePicker(size=64)
+    guard_uploads(picker)
+    before = picker.image.copy()
+    bomb = _png_claiming(7000, 7000, depth=16, colour=6)  # 49 megapixels: under the pixel limit
+    assert len(bomb) < 10_000
+    monkeypatch.setattr(cv2, "imdecode", lambda *args: pytest.fail("the bomb was handed to the decoder"))
+    picker.upload.value = (_entry("bomb.png", bomb),)
+    assert "'bomb.png' is 7000 x 7000 pixels" in picker.status.value and "392 MB" in picker.status.value
+    assert picker.upload.value == () and np.array_equal(picker.image, before)
+
+
+def test_classroom_uploads_are_jpeg_png_or_webp_only():
+    from helpers.apps.uploads import CLASSROOM_FORMATS
+
+    free, guarded = ImagePicker(size=32), ImagePicker(size=32)
+    guard_uploads(guarded)
+    assert free.formats is None and free.upload.accept == "image/*"
+    assert guarded.formats == CLASSROOM_FORMATS == ("JPEG", "PNG", "WEBP")
+    assert {"image/jpeg", "image/png", "image/webp", ".jpg", ".png", ".webp"} <= set(guarded.upload.accept.split(","))
+    before = guarded.image.copy()
+    green = np.zeros((40, 40, 3), np.uint8)
+    green[..., 1] = 255
+    for name, ext in (("scan.bmp", ".bmp"), ("scan.tif", ".tif")):
+        data = cv2.imencode(ext, green)[1].tobytes()
+        guarded.upload.value = (_entry(name, data),)
+        assert f"{name!r} is a {'BMP' if ext == '.bmp' else 'TIFF'} picture" in guarded.status.value
+        assert "JPEG, PNG, WEBP" in guarded.status.value
+        assert guarded.upload.value == () and np.array_equal(guarded.image, before) and guarded.name == "chelsea"
+        free.upload.value = (_entry(name, data),)  # without the classroom's guard, the same file loads
+        assert free.status.value == "" and free.name == name and (free.image[..., 1] == 255).all()
+    guarded.upload.value = (_entry("green.webp", cv2.imencode(".webp", green, [cv2.IMWRITE_WEBP_QUALITY, 101])[1]
+                                   .tobytes()),)
+    assert guarded.status.value == "" and guarded.name == "green.webp" and (guarded.image[..., 1] == 255).all()
+    guarded.upload.value = (_entry("sky.hdr", b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 7000 +X 9000\n" + bytes(99)),)
+    assert "'sky.hdr' is not an image" in guarded.status.value and "JPEG, PNG, WEBP" in guarded.status.value
+    with pytest.raises(ValueError, match="unknown image format 'GIF'; choose one of 'BMP', 'JPEG'"):
+        ImagePicker(size=32, formats=("PNG", "GIF"))
 
 
 # -- five students in a real browser ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 that only calls the plain functions of ``helpers``; it is testable without a browser (set a
 control's ``.value`` and inspect the explorer's state)."""
 from ._common import ImagePicker, guarded  # noqa: F401
-from .activations import ActivationExplorer, activation_explorer  # noqa: F401,E402  (issue 3)
-from .cam import gradcam_explorer  # noqa: F401,E402  (issue 5)
-from .filters import FilterExplorer, filter_explorer  # noqa: F401,E402  (issue 4)
+from .activations import ActivationExplorer, activation_explorer  # noqa: F401
+from .cam import GradCAMExplorer, gradcam_explorer  # noqa: F401
+from .filters import FilterExplorer, filter_explorer  # noqa: F401
+from .saving import SAVE_MODES, output_name, save_button  # noqa: F401

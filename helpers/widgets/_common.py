@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-import re
+import html
 import traceback
-from pathlib import Path
 
 import cv2
 import ipywidgets as W
 import numpy as np
 import traitlets
 
-from ..images import load_image, sample_images
+from ..images import check_formats, file_types, load_image, sample_images
 from ..validation import check_choice  # noqa: F401  (for the explorers: check_choice(name, value, choices))
 
 USER_ERRORS = (ValueError, KeyError, IndexError, FileNotFoundError, TypeError)
@@ -113,60 +112,6 @@ def _encode(picture: np.ndarray, ext: str, params: list) -> bytes:
     return data.tobytes()
 
 
-OUTPUTS = "outputs"  # where the explorers' "save PNG" button writes (relative to the notebook's folder)
-
-
-def output_name(*parts) -> str:
-    """A file name that says what a picture is: the parts joined by "_", odd characters as "-".
-
-    Example:
-        >>> output_name("gradcam", "efficientnet_lite0", "cat_and_coffee", "top_conv", "282 tiger cat", "gradcam")
-        'gradcam_efficientnet_lite0_cat_and_coffee_top_conv_282-tiger-cat_gradcam.png'
-    """
-    words = [re.sub(r"[^A-Za-z0-9_.+-]+", "-", str(p)).strip("-.") for p in parts if p not in (None, "")]
-    return "_".join(w for w in words if w) + ".png"
-
-
-def save_png(picture, name: str, folder=OUTPUTS) -> Path:
-    """Write ``picture`` (PNG bytes, or a uint8 RGB/RGBA array) as ``folder/name``; returns the path.
-
-    Example:
-        >>> import tempfile
-        >>> save_png(np.zeros((2, 2, 3), np.uint8), "black.png", tempfile.mkdtemp()).read_bytes()[:4]
-        b'\x89PNG'
-    """
-    if isinstance(picture, (bytes, bytearray, memoryview)):  # an ipywidgets.Image's value: already a PNG
-        data = bytes(picture)
-    else:
-        data = png_bytes(np.asarray(picture), compression=6)
-    path = Path(folder) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-def save_button(current, folder=OUTPUTS) -> W.HBox:
-    """A "save PNG" button and its message line; ``current()`` returns ``(picture, file name)``
-    of what the explorer shows now (or None when there is nothing to save)."""
-    button = W.Button(description="save PNG", icon="download", tooltip=f"save the picture in {folder}/")
-    message = W.HTML()
-
-    def on_click(_button):
-        got = current()
-        if got is None or got[0] is None or len(got[0]) == 0:
-            message.value = "<i>nothing to save yet</i>"
-            return
-        try:
-            message.value = f"saved <code>{_escape(str(save_png(*got, folder=folder)))}</code>"
-        except OSError as err:
-            message.value = f"<span style='color:#b00020'>could not save: {_escape(str(err))}</span>"
-
-    button.on_click(on_click)
-    box = W.HBox([button, message])
-    box.button, box.message = button, message
-    return box
-
-
 def _show_error(output, status, text):
     if status is not None:
         status.value = f"<pre style='color:#b00020;white-space:pre-wrap'>{_escape(text)}</pre>"
@@ -177,7 +122,8 @@ def _show_error(output, status, text):
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` safe as HTML element text (every use here: quotes need no escaping there and stay readable)."""
+    return html.escape(str(text), quote=False)
 
 
 class ImagePicker(W.VBox):
@@ -190,9 +136,11 @@ class ImagePicker(W.VBox):
     shows a message in ``picker.status`` and keeps the previous picture.
 
     Uploads: a file over ``max_upload_bytes`` (set from ``max_upload_mb``; None: no limit) is
-    refused before decoding; whatever goes wrong while decoding is shown to this picker only;
-    the uploaded bytes are dropped from the FileUpload at once (a server with many students
-    would otherwise keep every upload in memory).
+    refused before decoding, and so is one whose format is not in ``formats`` (e.g.
+    ``("JPEG", "PNG", "WEBP")``; None: every format :func:`helpers.load_image` checks from the
+    header; the file dialog offers those too); whatever goes wrong while decoding is shown to this
+    picker only; the uploaded bytes are dropped from the FileUpload at once (a server with many
+    students would otherwise keep every upload in memory).
 
     Example:
         >>> picker = ImagePicker(default="chelsea")
@@ -200,7 +148,8 @@ class ImagePicker(W.VBox):
         3
     """
 
-    def __init__(self, default: str = "chelsea", size=None, max_upload_mb: float | None = None, **kwargs):
+    def __init__(self, default: str = "chelsea", size=None, max_upload_mb: float | None = None, formats=None,
+                 **kwargs):
         self._samples = sample_images()
         self._size = size
         self.max_upload_bytes = None if max_upload_mb is None else int(float(max_upload_mb) * 2**20)
@@ -208,6 +157,7 @@ class ImagePicker(W.VBox):
         bundled = isinstance(default, str) and default in options
         self.dropdown = W.Dropdown(options=options, value=default if bundled else None, description="image")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="your own")
+        self.formats = formats
         self.status = W.HTML()
         self._callbacks = []
         self.image, self.name, error = resolve_image(self._samples[default] if bundled else default, size)
@@ -220,6 +170,16 @@ class ImagePicker(W.VBox):
         self.dropdown.observe(self._on_dropdown, names="value")
         self.upload.observe(self._on_upload, names="value")
         super().__init__([W.HBox([self.dropdown, self.upload]), self.status], **kwargs)
+
+    @property
+    def formats(self) -> tuple[str, ...] | None:
+        """The formats an upload may be in (upper-case Pillow names), or None for every format checked."""
+        return self._formats
+
+    @formats.setter
+    def formats(self, formats) -> None:
+        self._formats = None if formats is None else check_formats(formats)
+        self.upload.accept = "image/*" if self._formats is None else file_types(self._formats)
 
     def observe_image(self, callback) -> None:
         self._callbacks.append(callback)
@@ -245,11 +205,11 @@ class ImagePicker(W.VBox):
         entry = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         try:
             name, content = check_upload(entry, self.max_upload_bytes)
-            image = load_image(content, size=self._size)
+            image = load_image({"name": name, "content": content}, size=self._size, formats=self._formats)
         except USER_ERRORS as err:
             self.show_error(str(err))
             return
-        except Exception as err:  # MemoryError, a decoder's own error: shown here, the widget stays up
+        except Exception as err:  # noqa: BLE001 -- MemoryError, a decoder's own error: shown here, the widget stays up
             self.show_error(f"could not read {entry.get('name', 'this file')!r} as a picture "
                             f"({type(err).__name__}); try a PNG or JPEG photo")
             return

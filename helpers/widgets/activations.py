@@ -10,6 +10,7 @@ PNG in an ``ipywidgets.Image``, so a redraw costs tens of milliseconds, not seco
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 
 import ipywidgets as W
@@ -22,9 +23,10 @@ from matplotlib.patches import Rectangle
 from .._cache import array_budget, store
 from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity, value_range
 from ..layers import layer_names
-from ..validation import check_int, check_model
 from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
-from ._common import ImagePicker, check_choice, guarded, output_name, png_bytes, save_button
+from ..validation import check_choice, check_int, check_model
+from ._common import ImagePicker, guarded, png_bytes
+from .saving import output_name, save_button
 
 _CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages
 STORE = "explorer-activations"  # the model's store of (image, layers) -> feature maps, bounded in MB
@@ -45,16 +47,23 @@ class ActivationExplorer(W.VBox):
 
     Controls: ``picker`` (an :class:`ImagePicker`), ``layer`` (Dropdown; labels show each
     layer's output shape), ``depth`` (IntSlider: the same layers in forward order, to scrub through
-    them), ``save`` (a "save PNG" button: writes the picture under ``outputs/``), ``channel`` (IntSlider; its max follows the layer), ``norm``
-    (ToggleButtons: channel / layer / global). Output: ``view`` (the rendered PNG), ``info``,
-    and ``status`` (error messages; the widget stays usable).
+    them), ``save`` (a "save PNG" button: writes the picture under ``outputs/``, or with
+    ``save="download"`` offers it to the browser), ``channel`` (IntSlider; its max follows the
+    layer), ``norm`` (ToggleButtons: channel / layer / global). Output: ``view`` (the rendered
+    PNG), ``info``, and ``status`` (error messages; the widget stays usable).
+
+    The explorer owns its bounds: a layer, depth, channel or normalisation is checked against
+    what the explorer offers (its layers, the layer's channel count, ``NORMALIZATIONS``) before
+    anything is computed, not against the widgets' min/max/options, which a browser can change;
+    one out of bounds is a message in ``status``.
 
     For tests: ``forward_count`` counts forward passes, ``render_log`` lists the
     ``(image_key, layer, channel, mode)`` of each completed redraw, ``render(...)`` redraws.
     """
 
     def __init__(self, model, image="chelsea", layers=None, layer: str | None = None, channel: int = 0,
-                 normalization: str = "channel", cmap: str = "viridis", dpi: int = 72):
+                 normalization: str = "channel", cmap: str = "viridis", dpi: int = 72, save: str = "file"):
+        self._own = uuid.uuid4().hex  # the key of this explorer's own (uploaded) pictures
         check_model(model)
         self.model = model
         self.cmap = check_choice("colormap", cmap, [*_CMAPS, *sorted(set(mpl.colormaps) - set(_CMAPS))])
@@ -81,6 +90,7 @@ class ActivationExplorer(W.VBox):
         self._background = None
         self._dynamic = ()
         self._tile = (1, 1)
+        self._shown = (None, None)  # (PNG bytes on screen, its file name), replaced in one assignment
 
         self.picker = ImagePicker(default=image, size=model)  # a mistake is shown in its status, no substitute
         self._image = self.picker.image
@@ -92,7 +102,7 @@ class ActivationExplorer(W.VBox):
         self.depth = W.IntSlider(value=names.index(layer), min=0, max=len(names) - 1, description="depth",
                                  continuous_update=False, layout=W.Layout(width="420px"),
                                  tooltip="scrub through the layers in forward order")
-        self.save = save_button(self._current_picture)
+        self.save = save_button(self._current_picture, mode=save)
         self.norm = W.ToggleButtons(options=list(NORMALIZATIONS), value=normalization, description="normalise",
                                     tooltips=["each channel on its own (textbook: standardise x64 +128)",
                                               "one scale for the whole layer", "one scale for all layers"],
@@ -109,9 +119,12 @@ class ActivationExplorer(W.VBox):
         self._cax = self._figure.add_axes((0.945, 0.12, 0.012, 0.74))
 
         self.render = guarded(self._errors, self.status)(self._render)
+        self._checked_layer = guarded(self._errors, self.status)(lambda value: check_choice("layer", value, names))
+        self._checked_depth = guarded(self._errors, self.status)(
+            lambda value: check_int("depth", value, 0, len(names) - 1))
         self.picker.observe_image(self._on_image)
         self.layer.observe(self._on_layer, names="value")
-        self.depth.observe(lambda change: setattr(self.layer, "value", self.layers[change["new"]]), names="value")
+        self.depth.observe(self._on_depth, names="value")
         self.channel.observe(self._on_control, names="value")
         self.norm.observe(self._on_control, names="value")
         super().__init__([self.picker, W.HBox([self.layer, self.norm]), W.HBox([self.depth, self.save]),
@@ -123,8 +136,12 @@ class ActivationExplorer(W.VBox):
         """Every explorer layer's maps for ``image`` and their value ranges, from the model's
         shared store (:mod:`helpers._cache`): explorers of the same model -- a class of students
         on one server -- share one forward pass per (image, layers), and the store's byte budget
-        (``CONVNET_VIS_CACHE_MB``) bounds them all together. The arrays are read-only."""
+        (``CONVNET_VIS_CACHE_MB``) bounds them all together. The arrays are read-only. Only the
+        bundled photos are shared: an uploaded picture's maps are this explorer's own (otherwise a
+        student could time whether someone else had uploaded a given picture)."""
         key = _image_key(image)
+        if self.picker.name != self.picker.dropdown.value:  # not the bundled photo the menu shows
+            key = f"{key}:{self._own}"
 
         def make():
             acts = activations(self.model, image, self.layers)
@@ -139,21 +156,28 @@ class ActivationExplorer(W.VBox):
         self.render()
 
     def _current_picture(self):
-        name = output_name("activations", self.model.name, Path(str(self.picker.name)).stem, self.layer.value,
-                           f"channel{self.channel.value}", f"{self.norm.value}-norm")
-        return self.view.value, name
+        """What the save button saves: the PNG this explorer rendered (kept server-side), never the
+        Image widget's value."""
+        return self._shown
 
     def _on_layer(self, change):
-        self.depth.value = self.layers.index(change["new"])  # the depth slider follows the dropdown
-        c = self.shapes[change["new"]][-1]
+        layer = self._checked_layer(change["new"])
+        if layer is None:  # not one of the explorer's layers: the message is shown
+            return
+        self.depth.value = self.layers.index(layer)  # the depth slider follows the dropdown
+        c = self.shapes[layer][-1]
         self._suspend = True
         try:
-            if self.channel.value > c - 1:
-                self.channel.value = c - 1
+            self.channel.value = min(self.channel.value, c - 1)
             self.channel.max = c - 1
         finally:
             self._suspend = False
         self.render()
+
+    def _on_depth(self, change):
+        depth = self._checked_depth(change["new"])
+        if depth is not None:  # a depth outside the explorer's layers: the message is shown
+            self.layer.value = self.layers[depth]
 
     def _on_control(self, change):
         if not self._suspend:
@@ -161,16 +185,18 @@ class ActivationExplorer(W.VBox):
 
     # -- drawing ------------------------------------------------------------------------
     def _render(self, layer: str | None = None, channel: int | None = None, mode: str | None = None):
-        layer = self.layer.value if layer is None else layer
-        channel = self.channel.value if channel is None else int(channel)
-        mode = self.norm.value if mode is None else mode
+        # checked against the explorer's own layers and channel counts before anything is computed
+        layer = check_choice("layer", self.layer.value if layer is None else layer, self.layers)
+        channel = check_int("channel", self.channel.value if channel is None else channel)
+        mode = check_choice("normalization", self.norm.value if mode is None else mode, NORMALIZATIONS)
+        c = self.shapes[layer][-1]
+        if not 0 <= channel < c:
+            raise IndexError(f"channel {channel} is out of range: {layer} has {c} channels (0..{c - 1})")
         if self._image is None:
             raise ValueError(f"no picture to show ({self.picker.error}); pick a photo or upload one")
         key, (acts, vrange) = self._activations_for(self._image)
         maps = acts[layer]
         h, w, c = maps.shape
-        if not 0 <= channel < c:
-            raise IndexError(f"channel {channel} is out of range: {layer} has {c} channels (0..{c - 1})")
         full = self._drawn != (layer, mode)  # a new layer or mode: redraw everything (ticks, titles)
         if full:
             self._tile = self._tile_size(maps.shape)
@@ -190,14 +216,17 @@ class ActivationExplorer(W.VBox):
         self._channel_im.set_clim(lo, hi if hi > lo else lo + 1.0)
         self._ax_channel.set_title(f"channel {channel}" + (" (dead: all zero)" if dead[channel] else ""),
                                    fontsize=9)
-        self.view.value = self._png(full)
+        png = self._png(full)
+        self.view.value = png
+        self._shown = (png, output_name("activations", self.model.name, Path(str(self.picker.name)).stem, layer,
+                                        f"channel{channel}", f"{mode}-norm"))
         self._drawn = (layer, mode)
         n_dead = int(dead.sum())
         self.info.value = (f"<b>{layer}</b> {h}x{w}x{c} &nbsp;|&nbsp; {n_dead} of {c} channels dead "
                            f"(all zero, shown grey) &nbsp;|&nbsp; {sparsity(maps):.0%} of the activations are zero "
                            f"&nbsp;|&nbsp; channel {channel}: min {lo:.3g}, max {hi:.3g}")
         self.render_log.append((key, layer, channel, mode))
-        return self.view.value
+        return png
 
     def _tile_size(self, shape) -> tuple[int, int]:
         """Each channel's size in the mosaic: its real size, or smaller so the mosaic fits its
@@ -213,7 +242,7 @@ class ActivationExplorer(W.VBox):
     def _build_artists(self, maps, rgba):
         for ax in (self._ax_mosaic, self._ax_channel, self._cax):
             ax.clear()
-        h, w, c = maps.shape
+        h, _w, c = maps.shape
         th, tw = self._tile
         self._mosaic_im = self._ax_mosaic.imshow(rgba, interpolation="nearest")
         label_mosaic_axes(self._ax_mosaic, (th, tw, c))
@@ -245,7 +274,8 @@ class ActivationExplorer(W.VBox):
 
 
 def activation_explorer(model, image="chelsea", layers=None, *, layer: str | None = None, channel: int = 0,
-                        normalization: str = "channel", cmap: str = "viridis") -> ActivationExplorer:
+                        normalization: str = "channel", cmap: str = "viridis",
+                        save: str = "file") -> ActivationExplorer:
     """An interactive explorer of a model's feature maps (ipywidgets): image picker (bundled
     photos or your own upload), layer dropdown (with output shapes), channel slider,
     normalisation toggle (channel / layer / global). The forward pass runs once per image;
@@ -258,6 +288,8 @@ def activation_explorer(model, image="chelsea", layers=None, *, layer: str | Non
         layers: the layers to offer; default every conv, pooling and activation layer with a
             spatial output (``helpers.layer_names(model)``).
         layer, channel, normalization: the initial choice.
+        save: ``"file"`` (the save button writes ``outputs/NAME.png``) or ``"download"`` (it offers
+            the picture to the browser and writes nothing: for a server shared by a class).
 
     Example:
         >>> explorer = activation_explorer(helpers.load_model(), layer="block2a_expand_activation")
@@ -268,4 +300,4 @@ def activation_explorer(model, image="chelsea", layers=None, *, layer: str | Non
         (in a notebook: displays the widget)
     """
     return ActivationExplorer(model, image=image, layers=layers, layer=layer, channel=channel,
-                              normalization=normalization, cmap=cmap)
+                              normalization=normalization, cmap=cmap, save=save)

@@ -6,53 +6,65 @@ masked passes, and a method turns the context into a map. So the first picture o
 one compiled pass; switching the class computes only that class's gradients from the cached
 feature maps (no forward pass) and Score-CAM's masked passes serve every class. The alpha slider
 and the colour map only re-blend the cached heatmap.
+
+Every value a control delivers is checked against what the explorer offers (the model's classes,
+its layers, the registered methods, alpha 0..1, its colour maps, a bounded search text) before any
+work; the widgets' own options and ranges are the browser's to change. Slow methods (Score-CAM)
+go through ``runner(slot, work)``: on a class's server, its worker pool, not the student's connection.
 """
 
 from __future__ import annotations
 
 import collections
 import os
+import threading
 import time
 from pathlib import Path
 
 import cv2
 import ipywidgets as W
-import keras
 import numpy as np
 
 from .. import cam
-from .._cache import store
-from ..features import iter_layers
-from ..models import check_classifier, imagenet_class_names, imagenet_class_synonyms, probabilities
+from ..cam.base import check_counterfactual
+from ..models import check_classifier, probabilities
 from ..plotting.colour import COLORMAPS, colorize, overlay
-from ..validation import MAX_SIDE, check_int, check_model
-from ._common import ImagePicker, check_choice, guarded, jpeg_bytes, output_name, save_button, set_trait
-
-COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]  # offered first; any of COLORMAPS works
-
-
-def method_options() -> list[tuple[str, str]]:
-    """(label, name) of every registered CAM method, in menu order."""
-    return [(m.label, m.name) for m in cam.available_methods()]
+from ..validation import MAX_SIDE, check_choice, check_class_index, check_int, check_model
+from . import cam_options as choices
+from ._common import ImagePicker, guarded, jpeg_bytes, set_trait
+from .saving import output_name, save_button
 
 
 class GradCAMExplorer(W.VBox):
     """The widget :func:`gradcam_explorer` returns. ``counters`` records how often each costly
     step ran (``forward``, ``gradients``, ``masked`` -- counted by the contexts -- and ``heatmap``,
-    ``blend``); ``heatmap`` is the current (H, W) map and ``picture`` the current overlay (uint8 RGB)."""
+    ``blend``); ``heatmap`` is the current (H, W) map and ``picture`` the current overlay (uint8 RGB).
+
+    ``runner(slot, work)`` decides where a slow render runs (a method in ``cam_options.SLOW_METHODS``;
+    ``slot`` is ``"redraw"``): by default at once; the classroom server passes its worker pool. Other
+    renders and the re-blends run at once; a slow render a later request overtook is dropped (before
+    it starts, or its result when it ends). The first picture is drawn at once either way.
+
+    ``save``: ``"file"`` (the button writes ``outputs/NAME.png``) or ``"download"`` (it offers the
+    overlay to the browser; nothing is written), see :func:`helpers.widgets.saving.save_button`.
+    """
 
     def __init__(self, model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
-                 method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", display_size: int = 256):
+                 method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", display_size: int = 256,
+                 runner=None, save: str = "file"):
+        if runner is not None and not callable(runner):
+            raise TypeError(f"runner must be a function runner(slot, work), got {runner!r:.80}")
+        self.runner = runner if runner is not None else (lambda _slot, work: work())
         check_model(model)  # a model name: a TypeError that says to call load_model first
         self.model = model
         self.info = check_classifier(model)  # a regression head or a softmax still on: refused, says why
         self.top_k = check_int("top_k", top_k, 1)
         self.display_size = check_int("display_size", display_size, 16, MAX_SIDE)
-        alpha = _check_alpha(alpha)
+        alpha = choices.check_alpha(alpha)
         method = cam.get_method(method).name  # an unknown method: ValueError listing the choices
         colormap = check_choice("colormap", colormap.lower() if isinstance(colormap, str) else colormap,
-                                COLORMAP_OPTIONS + sorted(set(COLORMAPS) - set(COLORMAP_OPTIONS)))
-        layers, layer = _layer_options(model, layer)  # every layer gradcam() accepts
+                                choices.COLORMAP_OPTIONS + sorted(set(COLORMAPS) - set(choices.COLORMAP_OPTIONS)))
+        layers, layer = choices.layer_options(model, layer)  # every layer gradcam() accepts
         self.counters: collections.Counter = collections.Counter()
         self.heatmap: np.ndarray | None = None
         self.picture: np.ndarray | None = None
@@ -60,6 +72,17 @@ class GradCAMExplorer(W.VBox):
         self.contexts: dict[str, cam.Context] = {}  # one per layer, for the current image
         self._x = self._probs = None
         self._busy = False
+        # what the explorer offers: every control's value is checked against these, not the widgets'
+        self._layers = tuple(layers)
+        self._methods = tuple(name for _, name in choices.method_options())
+        offered = choices.COLORMAP_OPTIONS
+        self._colormaps = tuple(offered + ([colormap] if colormap not in offered else []))
+        # A slow render may finish in a worker thread while the student's connection re-blends: the lock keeps
+        # (image, heatmap, picture) consistent; each request's number lets an overtaken render drop its result.
+        self._lock = threading.RLock()
+        self._generation = 0
+        self._image_name = self._heat_name = None  # what saved pictures are named after: the photo, the map
+        self._shown = (None, None)  # (overlay on screen, its file name), replaced in one assignment
 
         # a photo name, a path, bytes or an array, read by load_image; a mistake is shown in the
         # picker's status line and the explorer's, never replaced by another photo
@@ -71,58 +94,76 @@ class GradCAMExplorer(W.VBox):
                              continuous_update=False, layout=W.Layout(width="360px"))
         self.layer_dropdown = W.Dropdown(options=layers, description="layer")
         set_trait(self.layer_dropdown, "value", layer, "layer")
-        self.method_toggle = W.ToggleButtons(options=method_options(), description="method")
+        self.method_toggle = W.ToggleButtons(options=choices.method_options(), description="method")
         set_trait(self.method_toggle, "value", method, "method")
         self.counterfactual_toggle = W.ToggleButton(value=False, description="counterfactual",
                                                     tooltip="what argues AGAINST the class (negated gradients)")
         self.alpha_slider = W.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha")
-        shown = COLORMAP_OPTIONS + ([colormap] if colormap not in COLORMAP_OPTIONS else [])
-        self.colormap_dropdown = W.Dropdown(options=shown, description="colours")
+        self.colormap_dropdown = W.Dropdown(options=list(self._colormaps), description="colours")
         set_trait(self.colormap_dropdown, "value", colormap, "colormap")
         self.view = W.Image(format="jpeg")  # a photo: JPEG is 4x smaller and 12x faster to encode
-        self.save = save_button(self._current_picture)
+        self.save = save_button(self._current_picture, mode=save)
         self.info_label = W.HTML()
         self.status = W.HTML()
         self.output = W.Output()
 
         self._guard = guarded(self.output, self.status)
-        self.picker.observe_image(lambda img: self._guard(self._new_image)(img))
+        self.picker.observe_image(self._on_image)
         for control in (self.class_dropdown, self.layer_dropdown, self.method_toggle, self.counterfactual_toggle):
-            control.observe(lambda ch: self._guard(self._render)(), names="value")
+            control.observe(lambda ch: self._request_render(), names="value")
         self.alpha_slider.observe(lambda ch: self._guard(self._blend)(), names="value")
         self.colormap_dropdown.observe(lambda ch: self._guard(self._blend)(), names="value")
-        self.search.observe(lambda ch: self._guard(self._on_search)(ch["new"]), names="value")
+        self.search.observe(self._on_search_text, names="value")
 
         controls = W.VBox([W.HBox([self.class_dropdown, self.search]),
                            W.HBox([self.layer_dropdown, self.counterfactual_toggle]), self.method_toggle,
                            W.HBox([self.alpha_slider, self.colormap_dropdown, self.save])])
         super().__init__([self.picker, controls, self.info_label, self.view, self.status, self.output])
-        self._guard(self._new_image)(self.picker.image)
+        if self._guard(self._new_image)(self.picker.image):
+            self._request_render(now=True)
 
     # -- state -------------------------------------------------------------------------------
-    def context(self) -> cam.Context:
-        """The context of the current image at the selected layer (made on first use)."""
-        layer = self.layer_dropdown.value
+    def context(self, layer: str | None = None) -> cam.Context:
+        """The context of the current image at ``layer`` (default: the selected one, checked
+        against the explorer's layers), made on first use."""
+        layer = check_choice("layer", self.layer_dropdown.value if layer is None else layer, self._layers)
         if layer not in self.contexts:
             self.contexts[layer] = cam.Context(cam.engine(self.model, layer), self._x, counter=self.counters)
         return self.contexts[layer]
 
-    def _current_picture(self):
-        """The overlay on screen and a name that says what it is (model, image, layer, class, method)."""
-        c = self.class_dropdown.value
-        label = f"{c}-{self.info.class_names[c]}" if isinstance(c, int) else c
-        return getattr(self, "picture", None), output_name(
-            "gradcam", self.model.name, Path(str(self.picker.name)).stem, self.layer_dropdown.value, label,
-            self.method_toggle.value + ("-counterfactual" if self.counterfactual_toggle.value else ""))
+    def settings(self) -> tuple[str, int, str, bool]:
+        """``(layer, class index, method, counterfactual)`` as the controls say now, each checked
+        against what the explorer offers (a ValueError / IndexError names the value and the bounds)."""
+        layer = check_choice("layer", self.layer_dropdown.value, self._layers)
+        c = check_class_index(self.class_dropdown.value, len(self.info.class_names))
+        method = check_choice("method", self.method_toggle.value, self._methods)
+        counterfactual = check_choice("counterfactual", self.counterfactual_toggle.value, (False, True)) is True
+        if counterfactual:
+            check_counterfactual(cam.get_method(method))  # a gradient-free method: refused before any work
+        return layer, c, method, counterfactual
 
-    def _new_image(self, image):
+    def _current_picture(self):
+        """The overlay on screen and its name (model, image, layer, class, method), as drawn: never a widget's."""
+        return self._shown
+
+    def _on_image(self, image):
+        if self._guard(self._new_image)(image):
+            self._request_render()
+
+    def _new_image(self, image) -> bool:
+        """Take a new picture: one forward pass (class scores, the top classes), no map yet."""
         if image is None:  # the picker could not read the image it was given: say so, show nothing else
-            self.image = self._x = self.heatmap = self.picture = None
-            self.contexts = {}
+            with self._lock:
+                self._generation += 1
+                self.image = self._x = self.heatmap = self.picture = None
+                self.contexts, self._shown = {}, (None, None)
             raise ValueError(f"no picture to show ({self.picker.error}); pick a photo or upload one")
-        self.image = np.asarray(image)
-        x, _, _ = cam.prepare_input(self.model, self.image)
-        self._x, self.contexts = x[0], {}
+        image = np.asarray(image)
+        x, _, _ = cam.prepare_input(self.model, image)
+        with self._lock:  # a slow render of the previous picture, still running, will drop its result
+            self._generation += 1
+            self.image, self._x, self.contexts, self.heatmap, self.picture = image, x[0], {}, None, None
+            self._shown, self._image_name = (None, None), Path(str(self.picker.name)).stem
         ctx = self.context()
         with cam.contract_errors(f"running model {self.model.name!r} on the picture"):
             if cam.get_method(self.method_toggle.value).uses_gradients:
@@ -130,7 +171,7 @@ class GradCAMExplorer(W.VBox):
             scores = ctx.scores
         self._probs = probabilities(scores, self.info.binary)  # a single-logit head: sigmoid(z), not softmax
         self._set_class_options(self._top_options())
-        self._render()
+        return True
 
     def _label(self, i):
         return f"{self.info.class_names[i]} ({100 * self._probs[i]:.1f}%)"
@@ -147,83 +188,91 @@ class GradCAMExplorer(W.VBox):
         finally:
             self._busy = False
 
-    def _on_search(self, text):
-        text = text.strip().lower()
+    def _on_search_text(self, change):
+        if self._guard(self._on_search)(change["new"]):
+            self._request_render()
+
+    def _on_search(self, text) -> bool:
+        """Add the classes whose names contain ``text`` to the menu and select the first; True: it changed."""
+        text = choices.check_search(text).strip().lower()
         if not text:
-            return
-        matches = [i for i, s in enumerate(_synonyms(self.info.class_names)) if text in s.lower()][:20]
+            return False
+        if self._probs is None:
+            raise ValueError("no picture yet: pick a photo or upload one, then search its classes")
+        names = choices.class_synonyms(self.info.class_names)
+        matches = [i for i, s in enumerate(names) if text in s.lower()][:20]
         if not matches:
             raise ValueError(f"no class name contains {text!r}")
         top = self._top_options()
         known = {v for _, v in top}
         self._set_class_options(top + [(self._label(i), i) for i in matches if i not in known], value=matches[0])
-        self._render()
+        return True
 
     # -- drawing -----------------------------------------------------------------------------
-    def _render(self):
+    def _request_render(self, now: bool = False) -> None:
+        """Check the controls, then draw the map they ask for: at once, or through the runner for a
+        slow method (unless ``now``). A value out of bounds: a message, nothing computed."""
+        job = self._guard(self._prepare_render)()
+        if job is not None and job[0] and not now:
+            self.runner("redraw", job[1])
+        elif job is not None:
+            job[1]()
+
+    def _prepare_render(self):
+        """``(slow, work)`` for the map the controls ask for, or None when there is nothing to draw."""
         if self._busy or self._x is None or self.class_dropdown.value is None:
+            return None
+        settings = self.settings()
+        ctx, image = self.context(settings[0]), self.image
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        return choices.is_slow(settings[2]), lambda: self._guard(self._render)(settings, ctx, image, generation)
+
+    def _render(self, settings, ctx, image, generation):
+        """Compute the map of ``settings`` from ``ctx`` (the context of ``image``) and show it, unless
+        a later request (another control, another picture) overtook this one."""
+        if generation != self._generation:
             return
+        layer, c, method, counterfactual = settings
         t0 = time.perf_counter()
-        ctx, c = self.context(), int(self.class_dropdown.value)
-        counterfactual = self.counterfactual_toggle.value
-        small = cam.heatmap(ctx, c, self.method_toggle.value, counterfactual=counterfactual)  # as gradcam() does
-        self.heatmap = cam.upsample(small, self.image.shape[:2])
+        small = cam.heatmap(ctx, c, method, counterfactual=counterfactual)  # as gradcam() does
+        heatmap = cam.upsample(small, image.shape[:2])
         self.counters["heatmap"] += 1
         h, w, k = ctx.fmaps.shape
-        self.info_label.value = (f"evidence <b>{'against' if counterfactual else 'for'}</b> "
-                                 f"<i>{self.info.class_names[c]}</i> (p = {self._probs[c]:.3f}) in layer "
-                                 f"<code>{ctx.layer}</code> {h}x{w}x{k}; {1000 * (time.perf_counter() - t0):.0f} ms")
-        self._blend()
+        with self._lock:
+            if generation != self._generation:
+                return
+            self.heatmap = heatmap
+            self._heat_name = output_name(
+                "gradcam", self.model.name, self._image_name, layer, f"{c}-{self.info.class_names[c]}",
+                method + ("-counterfactual" if counterfactual else ""))
+            self.info_label.value = (
+                f"evidence <b>{'against' if counterfactual else 'for'}</b> <i>{self.info.class_names[c]}</i> "
+                f"(p = {self._probs[c]:.3f}) in layer <code>{layer}</code> {h}x{w}x{k}; "
+                f"{1000 * (time.perf_counter() - t0):.0f} ms")
+            self._blend()
 
     def _blend(self):
-        if self.heatmap is None:
-            return
-        colormap = self.colormap_dropdown.value
-        self.picture = overlay(self.image, self.heatmap, self.alpha_slider.value, colormap)
-        strip = np.concatenate([self.image, colorize(self.heatmap, colormap), self.picture], axis=1)
-        scale = self.display_size / self.image.shape[0]
-        if scale != 1:
-            strip = cv2.resize(strip, (round(strip.shape[1] * scale), self.display_size), interpolation=cv2.INTER_LINEAR)
-        self.view.value = jpeg_bytes(strip)
-        self.counters["blend"] += 1
-
-
-def _check_alpha(alpha) -> float:
-    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a number 0..1 (the heatmap's opacity), got {alpha!r:.60}")
-    if not 0.0 <= float(alpha) <= 1.0:  # NaN fails too
-        raise ValueError(f"alpha must be in 0..1 (the heatmap's opacity), got {alpha!r}")
-    return float(alpha)
-
-
-def _layer_options(model, layer) -> tuple[list[str], str]:
-    """The layer dropdown's options (:func:`helpers.cam.cam_layers`, deepest first) and the initial
-    layer; a layer ``gradcam()`` accepts but the list leaves out is added at its depth; one it
-    refuses raises the same KeyError / ValueError as ``gradcam()``."""
-    options = cam.cam_layers(model)
-    if layer is not None and not isinstance(layer, (str, keras.layers.Layer)):
-        check_choice("layer", layer, options)  # e.g. layer=3: a ValueError listing the layers
-    name = cam.engine(model, layer).layer  # a name or layer object, checked as gradcam() checks it
-    if name not in options:
-        depth = {ref.name: i for i, ref in enumerate(iter_layers(model))}
-        options = sorted([*options, name], key=lambda n: -depth.get(n, -1))
-    return options, name
-
-
-def _synonyms(class_names) -> list[str]:
-    """Searchable names: ImageNet's with their synonyms, other models' as they are."""
-    key = tuple(class_names)
-
-    def make():
-        if key == imagenet_class_names():
-            return [f"{n}, {s}" for n, s in zip(key, imagenet_class_synonyms())]
-        return list(key)
-
-    return store(None, "class_synonyms", max_items=4).get_or_make(key, make)
+        with self._lock:
+            if self.heatmap is None:
+                return
+            alpha = choices.check_alpha(self.alpha_slider.value)
+            colormap = check_choice("colormap", self.colormap_dropdown.value, self._colormaps)
+            picture = overlay(self.image, self.heatmap, alpha, colormap)
+            strip = np.concatenate([self.image, colorize(self.heatmap, colormap), picture], axis=1)
+            scale = self.display_size / self.image.shape[0]
+            if scale != 1:
+                strip = cv2.resize(strip, (round(strip.shape[1] * scale), self.display_size),
+                                   interpolation=cv2.INTER_LINEAR)
+            self.picture, self._shown = picture, (picture, self._heat_name)
+            self.view.value = jpeg_bytes(strip)
+            self.counters["blend"] += 1
 
 
 def gradcam_explorer(model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
-                     method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet") -> GradCAMExplorer:
+                     method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", runner=None,
+                     save: str = "file") -> GradCAMExplorer:
     """An interactive Grad-CAM explorer: image picker (+ your own upload), class (the top-k
     predictions with their probabilities, or search all class names), layer, method (Grad-CAM,
     Grad-CAM++, LayerCAM, Score-CAM, Eigen-CAM: every registered one), counterfactual, alpha and
@@ -238,10 +287,14 @@ def gradcam_explorer(model, image="cat_and_coffee", *, top_k: int = 5, layer: st
     for ``layer``/``method``/``colormap``, a TypeError for a model name, a ValueError for a
     regression head or a softmax still on the model.
 
+    ``runner(slot, work)``: where slow renders (Score-CAM) run, see :class:`GradCAMExplorer`. ``save``:
+    ``"file"`` (write ``outputs/NAME.png``) or ``"download"`` (offer it to the browser, write nothing).
+
     Example:
         >>> explorer = gradcam_explorer(helpers.load_model())
         >>> explorer.class_dropdown.value = 967            # espresso: no new forward pass
         >>> explorer.counters["forward"]
         1
     """
-    return GradCAMExplorer(model, image, top_k=top_k, layer=layer, method=method, alpha=alpha, colormap=colormap)
+    return GradCAMExplorer(model, image, top_k=top_k, layer=layer, method=method, alpha=alpha, colormap=colormap,
+                           runner=runner, save=save)
