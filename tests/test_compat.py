@@ -126,3 +126,124 @@ def test_classroom_server_applies_both():
         print("applied")
     """)
     assert "applied" in out
+
+
+# -- ipywidgets in a process shared by many students -------------------------------------------
+class _FakeComm:
+    def __init__(self):
+        self.sent, self.callback, self.closed = [], None, False
+
+    def on_msg(self, callback):
+        self.callback = callback
+
+    def send(self, data=None, buffers=None, **kwargs):
+        self.sent.append(data)
+
+    def close(self, *args, **kwargs):
+        self.closed = True
+
+
+def test_ipywidgets_still_answers_request_states_on_the_class_wide_control_comm():
+    """What per_kernel_widget_control relies on: the reply goes out on ``cls._control_comm``,
+    built from the module's ``_instances``, and ``get_manager_state`` is called on the class."""
+    from ipywidgets.widgets import widget
+
+    source = inspect.getsource(widget.Widget._handle_control_comm_msg)
+    assert "cls._control_comm.send(" in source and "_instances.values()" in source
+    assert "cls.get_manager_state()" in source
+    assert "cls._control_comm = comm" in inspect.getsource(widget.Widget.handle_control_comm_opened)
+    assert "Widget.handle_control_comm_opened" in inspect.getsource(__import__("ipywidgets").register_comm_target)
+
+
+def test_each_control_comm_gets_its_own_reply(monkeypatch):
+    import ipywidgets as W
+    from ipywidgets.widgets import widget
+
+    monkeypatch.setattr(widget.Widget, "handle_control_comm_opened", widget.Widget.handle_control_comm_opened)
+    assert _compat.per_kernel_widget_control() is True and _compat.per_kernel_widget_control() is True
+    slider = W.IntSlider(value=3)
+    opened = {"metadata": {"version": "1.0.0"}}
+    ann, bob = _FakeComm(), _FakeComm()
+    widget.Widget.handle_control_comm_opened(ann, opened)
+    widget.Widget.handle_control_comm_opened(bob, opened)  # bob's page opens its control comm last
+    ann.callback({"content": {"data": {"method": "request_states"}}})
+    assert len(ann.sent) == 1 and bob.sent == []  # ann's reply on ann's comm
+    assert ann.sent[0]["method"] == "update_states" and slider.model_id in ann.sent[0]["states"]
+    assert widget.Widget._control_comm is None  # nothing kept process-wide
+    with pytest.raises(ValueError, match="Incompatible"):
+        widget.Widget.handle_control_comm_opened(_FakeComm(), {"metadata": {"version": "9.0.0"}})
+    slider.close()
+
+
+def test_browsers_set_only_the_values_of_controls(monkeypatch):
+    import ipywidgets as W
+    import traitlets
+    from ipywidgets.widgets import widget
+
+    source = inspect.getsource(widget)  # _handle_msg is wrapped by a decorator without functools.wraps
+    handle = source[source.index("def _handle_msg"):source.index("def _handle_custom_msg")]
+    assert "self.set_state(state)" in handle  # every state a browser sends goes through set_state
+    monkeypatch.setattr(widget.Widget, "set_state", widget.Widget.set_state)
+    assert _compat.client_writable_only() is True and _compat.client_writable_only() is True
+    steps = W.IntSlider(value=30, min=0, max=200)
+    steps.set_state({"max": 10000, "value": 5081, "description": "hacked"})
+    assert (steps.max, steps.value, steps.description) == (200, 200, "")  # bounds kept, value clamped by traitlets
+    choice = W.Dropdown(options=["a", "b"], value="a")
+    choice.set_state({"index": 1, "options": ["x"] * 10})
+    assert choice.value == "b" and choice.options == ("a", "b")
+    picture, note = W.Image(value=b"server"), W.HTML(value="server")
+    picture.set_state({"value": b"client"})
+    note.set_state({"value": "<script>client</script>"})
+    assert bytes(picture.value) == b"server" and note.value == "server"
+
+    class Other(widget.Widget):  # another library's widget (Solara's page layout): unchanged
+        _model_module = traitlets.Unicode("jupyter-vuetify").tag(sync=True)
+        v_model = traitlets.Unicode("").tag(sync=True)
+
+    other = Other()
+    other.set_state({"v_model": "tab 2"})
+    assert other.v_model == "tab 2"
+    for w in (steps, choice, picture, note, other):
+        w.close()
+
+
+def test_browsers_cannot_build_widgets_on_the_server(monkeypatch):
+    from ipywidgets.widgets import widget
+
+    monkeypatch.setattr(widget.Widget, "handle_comm_opened", widget.Widget.handle_comm_opened)
+    assert "Widget.handle_comm_opened" in inspect.getsource(__import__("ipywidgets").register_comm_target)
+    assert _compat.no_client_widgets() is True and _compat.no_client_widgets() is True
+    before = len(widget._instances)
+    comm = _FakeComm()
+    widget.Widget.handle_comm_opened(comm, {"metadata": {"version": "2.1.0"}, "content": {"data": {"state": {
+        "_model_name": "IntSliderModel", "_model_module": "@jupyter-widgets/controls"}}}})
+    assert comm.closed and len(widget._instances) == before
+
+
+def test_uvicorn_h11_still_sets_headers_per_request_and_reports_each_response():
+    """What header_timeout_protocol relies on (its behaviour is tested against the real server in
+    test_classroom_hostile.py::test_slow_headers_do_not_hold_connections)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    events = inspect.getsource(H11Protocol.handle_events)
+    assert "self.headers = [" in events and "on_response=self.on_response_complete" in events
+    protocol = _compat.header_timeout_protocol(3.5)
+    assert issubclass(protocol, H11Protocol) and protocol.header_timeout == 3.5
+
+
+def test_solara_still_keeps_its_kernels_in_one_dict():
+    """What live_kernels and close_kernel rely on (the seat limits' behaviour is tested against the
+    real server in test_classroom_hostile.py)."""
+    out = _fresh_python("""
+        import dataclasses
+        from helpers import _compat
+        _compat.solara_patch_module()
+        from solara.server import kernel_context
+        assert isinstance(kernel_context.contexts, dict)
+        fields = {f.name for f in dataclasses.fields(kernel_context.VirtualKernelContext)}
+        assert {"id", "session_id", "page_status", "closed_event"} <= fields, fields
+        assert {s.value for s in kernel_context.PageStatus} >= {"connected", "disconnected"}
+        assert _compat.live_kernels() == [] and _compat.close_kernel("no-such-kernel") is False
+        print("kernels in one dict")
+    """)
+    assert "kernels in one dict" in out
