@@ -242,14 +242,14 @@ def test_plots_run_and_mark_dead_channels(default_model, cat_224):
 
 def _forget_explorer_maps(model):
     """Empty the explorers' shared store of feature maps (other tests fill it for the same model)."""
-    from helpers.widgets.activations import maps_store
+    from helpers.widgets.maps import maps_store
 
     maps_store(model).clear()
 
 
 def test_explorers_of_one_model_share_one_bounded_store_of_maps(default_model):
     from helpers.widgets import activation_explorer
-    from helpers.widgets.activations import maps_store
+    from helpers.widgets.maps import maps_store
 
     _forget_explorer_maps(default_model)
     layers = ["stem_conv", "block2a_expand_activation"]     # 112x112x32 + 112x112x96 float32 = 6.125 MiB
@@ -294,7 +294,7 @@ def test_the_explorers_store_of_maps_is_bounded_in_bytes():
 
     from helpers._cache import store
     from helpers.widgets import activation_explorer
-    from helpers.widgets.activations import STORE
+    from helpers.widgets.maps import STORE
 
     inputs = keras.Input((32, 32, 3))
     model = keras.Model(inputs, keras.layers.Conv2D(8, 3, name="conv")(inputs))

@@ -9,7 +9,6 @@ PNG in an ``ipywidgets.Image``, so a redraw costs tens of milliseconds, not seco
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from pathlib import Path
 
@@ -20,27 +19,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .._cache import array_budget, store
 from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity, value_range
 from ..layers import layer_names
 from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
 from ..validation import check_choice, check_int, check_model
 from ._common import ImagePicker, guarded, png_bytes
+from .maps import shared_maps
 from .saving import output_name, save_button
 
 _CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages
-STORE = "explorer-activations"  # the model's store of (image, layers) -> feature maps, bounded in MB
-
-
-def maps_store(model):
-    """The model's store of the explorers' feature maps, keyed by (image, layers) and bounded by
-    the byte budget ``CONVNET_VIS_CACHE_MB`` (:func:`helpers._cache.array_budget`)."""
-    return store(model, STORE, max_bytes=array_budget())
-
-
-def _image_key(image: np.ndarray) -> str:
-    return f"{image.shape}:{hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=12).hexdigest()}"
-
 
 class ActivationExplorer(W.VBox):
     """The widget returned by :func:`activation_explorer`.
@@ -133,22 +120,16 @@ class ActivationExplorer(W.VBox):
 
     # -- data ---------------------------------------------------------------------------
     def _activations_for(self, image: np.ndarray):
-        """Every explorer layer's maps for ``image`` and their value ranges, from the model's
-        shared store (:mod:`helpers._cache`): explorers of the same model -- a class of students
-        on one server -- share one forward pass per (image, layers), and the store's byte budget
-        (``CONVNET_VIS_CACHE_MB``) bounds them all together. The arrays are read-only. Only the
-        bundled photos are shared: an uploaded picture's maps are this explorer's own (otherwise a
-        student could time whether someone else had uploaded a given picture)."""
-        key = _image_key(image)
-        if self.picker.name != self.picker.dropdown.value:  # not the bundled photo the menu shows
-            key = f"{key}:{self._own}"
-
+        """Every explorer layer's maps for ``image`` and their value ranges (read-only), from the
+        store that explorers of this model share (:mod:`helpers.widgets.maps`); a picture that is
+        not the bundled photo the menu shows is kept as this explorer's own."""
         def make():
             acts = activations(self.model, image, self.layers)
             self.forward_count += 1
             return acts, value_range(acts)
 
-        return key, maps_store(self.model).get_or_make((key, tuple(self.layers)), make)
+        bundled = self.picker.name == self.picker.dropdown.value
+        return shared_maps(self.model, image, self.layers, make, owner=None if bundled else self._own)
 
     # -- callbacks ----------------------------------------------------------------------
     def _on_image(self, image):
