@@ -11,11 +11,21 @@ nothing home-made about the files themselves (Solara still finds, types and comp
 Only ``GET`` requests under the static prefixes are kept, only complete ``200`` answers, keyed by
 path, query and whether the browser accepts gzip; range requests pass through. The cache is
 bounded in bytes; a file that does not fit is simply served the normal way.
+
+:class:`ReadOnlyCdn` serves Solara's front-end packages (``/_solara/cdn/...``, installed by
+``solara-assets``) with Starlette's ``StaticFiles``: read-only, a missing file is a 404. Solara's
+own asset proxy there fetches a missing file from a CDN at run time and, when it meets a folder
+where it expects a file, deletes that folder -- one GET of ``/_solara/cdn/<package>@<version>``
+removed a whole package from the venv, blanking every student's page until a reinstall.
 """
 
 from __future__ import annotations
 
 import threading
+
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse
+from starlette.staticfiles import StaticFiles
 
 STATIC_PREFIXES = ("/_solara/cdn/", "/static/", "/jupyter/nbextensions/")
 
@@ -84,3 +94,26 @@ class StaticCache:
     @property
     def nbytes(self) -> int:
         return self._bytes
+
+
+CDN_PREFIX = "/_solara/cdn"
+
+
+class ReadOnlyCdn:
+    """ASGI middleware: answer ``/_solara/cdn/...`` from ``directory`` (read-only, see the module's
+    text); every other request goes to ``app``."""
+
+    def __init__(self, app, directory, prefix: str = CDN_PREFIX):
+        self.app, self.prefix = app, prefix.rstrip("/")
+        self.files = StaticFiles(directory=str(directory), check_dir=True)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (scope["path"] + "/").startswith(self.prefix + "/"):
+            # as Starlette's Mount does: the prefix becomes the root path, the file is what follows
+            sub = {**scope, "root_path": scope.get("root_path", "") + self.prefix}
+            try:
+                response = await self.files.get_response(self.files.get_path(sub), sub)
+            except HTTPException as err:  # a missing file or a folder: 404, nothing else happens
+                response = PlainTextResponse(err.detail, status_code=err.status_code)
+            return await response(sub, receive, send)
+        return await self.app(scope, receive, send)

@@ -4,9 +4,9 @@ Served by :mod:`helpers.apps.server` (``make classroom``). The model, TensorFlow
 functions are loaded once per process (when Solara imports this module); every student -- every
 browser tab, a Solara "virtual kernel" -- gets explorers of their own, built the first time they
 open a page and kept until the tab closes, so one student's image, layer, class or upload never
-appears on another's screen. Filter ascents and atlases (seconds of CPU each) run in one shared,
-bounded :class:`~helpers.apps.pool.WorkerPool`; uploads go through
-:func:`~helpers.apps.uploads.guard_uploads`.
+appears on another's screen. Filter ascents, atlases and Score-CAM (seconds of CPU each) run in
+one shared, bounded :class:`~helpers.apps.pool.WorkerPool`; uploads go through
+:func:`~helpers.apps.uploads.guard_uploads`; "save PNG" offers a download and writes nothing here.
 
 Nothing here evaluates text a student sends: the pages hold widgets only, and Solara's virtual
 kernels accept widget messages only (no code execution).
@@ -39,28 +39,38 @@ _SESSIONS: dict[str, dict] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
+def _pooled(status):
+    """A ``runner(slot, work)`` for this student's explorer: its slow work (filter ascents,
+    atlases, Score-CAM) goes to the shared pool, one pending job per student and slot; ``status``
+    (the explorer's status line) says so while the pool is busy."""
+    context = kernel_context.get_current_context()
+
+    def submit(slot, work):
+        if POOL.busy() >= POOL.workers:
+            status().value = "<i>waiting for a free worker: the class shares this computer ...</i>"
+        POOL.submit(context.id, slot, work, wrap=lambda: context)
+
+    return submit
+
+
+# Every explorer: pictures saved as downloads to the student's browser (nothing written on this
+# computer), slow work in the shared pool.
 def _build_gradcam():
-    explorer = gradcam_explorer(MODEL)
+    explorer = None
+    explorer = gradcam_explorer(MODEL, runner=_pooled(lambda: explorer.status), save="download")
     guard_uploads(explorer.picker)
     return explorer
 
 
 def _build_activations():
-    explorer = activation_explorer(MODEL, layers=ACTIVATION_LAYERS)
+    explorer = activation_explorer(MODEL, layers=ACTIVATION_LAYERS, save="download")
     guard_uploads(explorer.picker)
     return explorer
 
 
 def _build_filters():
-    context = kernel_context.get_current_context()
     explorer = None
-
-    def submit(slot, work):  # the explorer's slow work (ascents, atlases) goes to the shared pool
-        if POOL.busy() >= POOL.workers:
-            explorer.status.value = "<i>waiting for a free worker: the class shares this computer ...</i>"
-        POOL.submit(context.id, slot, work, wrap=lambda: context)
-
-    explorer = filter_explorer(MODEL, runner=submit)
+    explorer = filter_explorer(MODEL, runner=_pooled(lambda: explorer.status), save="download")
     return explorer
 
 
