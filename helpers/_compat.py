@@ -174,9 +174,9 @@ def _output_only():
 def client_writable_only() -> bool:
     """Make ``Widget.set_state`` (a browser's state update) keep only :data:`CLIENT_TRAITS` of
     ipywidgets' own controls, and nothing of the widgets that only show things (pictures, HTML,
-    progress bars; boxes, layouts and styles have none of those traits). Other widget libraries (Solara's page layout) are unchanged.
-    Traitlets still checks what is kept (a slider's value stays within the server's min and max).
-    Idempotent; False, changing nothing, if ``Widget.set_state`` is gone."""
+    progress bars; boxes, layouts and styles have none of those traits). Other widget libraries
+    (Solara's page layout) are unchanged. Traitlets still checks what is kept (a slider's value
+    stays within the server's min and max). Idempotent; False, changing nothing, if ``Widget.set_state`` is gone."""
     from ipywidgets.widgets import widget
 
     original = getattr(widget.Widget, "set_state", None)
