@@ -31,15 +31,15 @@ from .models import (  # noqa: E402,F401
     register_model,
 )
 
-# --- technique modules (each issue adds its own line below) ---
-from .activations import (  # noqa: F401,E402  (issue 3: intermediate activations)
+# --- the techniques, their drawing, and the course's data, training and evaluation ---
+from .activations import (  # noqa: F401,E402  (intermediate activations)
     activations, count_dead, dead_channels, normalize, sparsity, sparsity_by_layer, value_range)
-from .cam import (  # noqa: F401,E402  (issue 5: Grad-CAM class activation heatmaps)
+from .cam import (  # noqa: F401,E402  (Grad-CAM class activation heatmaps)
     cascading_randomization, gradcam, gradient_saliency, guided_backprop, integrated_gradients, smoothgrad, spearman)
-from .filters import (  # noqa: F401,E402  (issue 4: filter visualisation by gradient ascent)
+from .filters import (  # noqa: F401,E402  (filter visualisation by gradient ascent)
     FilterResult, filter_activations, filter_patterns, first_layer_kernels, visualize_filters)
-from .plotting.atlas import filter_atlas  # noqa: F401,E402  (issue 9: drawing lives in plotting)
+from .plotting.atlas import filter_atlas  # noqa: F401,E402  (drawing lives in plotting)
 from .plotting import colorize, mosaic, overlay, unmosaic  # noqa: F401,E402  (drawing: colours, tiles)
-from .datasets import make_shapes, shortcut_splits  # noqa: F401,E402  (issue 11: a dataset with ground truth)
-from .evaluation import heat_in_box, pointing_game  # noqa: F401,E402  (issue 11: explanations vs ground truth)
-from .training import small_convnet  # noqa: F401,E402  (issue 11: the small textbook convnet; train in .training)
+from .datasets import make_shapes, shortcut_splits  # noqa: F401,E402  (a dataset with ground truth)
+from .evaluation import heat_in_box, pointing_game  # noqa: F401,E402  (explanations vs ground truth)
+from .training import small_convnet  # noqa: F401,E402  (the small textbook convnet; train in .training)

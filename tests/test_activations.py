@@ -1,4 +1,4 @@
-"""Tests of issue 3: helpers.activations, its pure maths, the explorer widget and notebook 1."""
+"""Tests of helpers.activations, its pure maths, the explorer widget and notebook 1."""
 import datetime
 import warnings
 

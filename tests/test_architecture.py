@@ -40,6 +40,16 @@ def test_no_module_over_300_lines():
 
 
 @pytest.mark.parametrize("folder", ["helpers", "tests"])
+def test_comments_say_what_not_which_issue(folder):
+    """A reader of the code cannot look up the project's issues: comments say what and why."""
+    pattern = re.compile(r"\bissues? ?#?[0-9]", re.IGNORECASE)
+    assert pattern.search("(issue 3: activations)") and pattern.search("issues 4 and 9")
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / folder).rglob("*.py") if p.name != "test_architecture.py"
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not hits, f"comments that cite issue numbers: {hits}"
+
+
+@pytest.mark.parametrize("folder", ["helpers", "tests"])
 def test_private_keras_only_in_compat(folder):
     samples = ("from keras" + ".src.models import x", "t._num" + "py()", "layer._in" + "bound_nodes[0]",
                "t._keras" + "_history")

@@ -1,4 +1,4 @@
-"""Filter visualisation (issues 4 and 9): the parts (objectives, parametrisations, transforms, step
+"""Filter visualisation: the parts (objectives, parametrisations, transforms, step
 rules, ascend) against independent computations, the two presets' contract and quality, the
 ReLU redirect, the atlas and the explorer."""
 

@@ -1,4 +1,4 @@
-"""Every input a learner can give either works or is refused clearly (issue 13).
+"""Every input a learner can give either works or is refused clearly.
 
 A table of bad inputs -- (what is called, the exception expected, a word its message must
 contain), in the style of tf-keras-vis's ``(input, expected_error)`` tables -- with a row for each
@@ -115,7 +115,7 @@ BAD_INPUTS = [  # (id, call, expected exception, a word the message must contain
     ("explorer colormap", lambda: activation_explorer(_net(), cmap="rainbowz"), ValueError, "viridis"),
     ("explorer layer", lambda: activation_explorer(_net(), layer=3), ValueError, "conv"),
     ("explorer channel", lambda: activation_explorer(_net(), channel=9), IndexError, "0..1"),
-    # CAM: the model, the class, the layer, the method, the counts (issue 13 wired into helpers.cam)
+    # CAM: the model, the class, the layer, the method, the counts (the same checks, through helpers.cam)
     ("model name to gradcam", lambda: helpers.gradcam("efficientnet_lite0", IMG), TypeError, "load_model"),
     ("model name to saliency", lambda: helpers.gradient_saliency("efficientnet_lite0", IMG), TypeError, "load_model"),
     ("model name to the sanity check", lambda: cam.cascading_randomization("efficientnet_lite0"),

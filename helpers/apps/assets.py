@@ -3,9 +3,9 @@
 Every student's browser fetches the same ~4.3 MB front end (Solara's Vuetify app, jupyter-vue,
 fonts). Solara sends each file through Starlette's ``GZipMiddleware``, which compresses it again
 on every request (level 9): profiled, compressing alone was a fifth of the server's CPU for a page
-open (server CPU per open measured 1.4 s before this cache and the other changes of issue 12,
-~0.3 s after). :class:`StaticCache` keeps the finished response (status, headers, body)
-of each static file the first time it is sent and replays it to the next student: standard ASGI,
+open (server CPU per page open measured 1.4 s before this cache and the classroom's other
+speed-ups of 2026-11-30, ~0.3 s after). :class:`StaticCache` keeps the finished response (status,
+headers, body) of each static file the first time it is sent and replays it to the next student: standard ASGI,
 nothing home-made about the files themselves (Solara still finds, types and compresses them).
 
 Only ``GET`` requests under the static prefixes are kept, only complete ``200`` answers, keyed by

@@ -35,7 +35,7 @@ def show_images(images, titles=None, *, ncols: int | None = None, size: float = 
     return fig
 
 
-# --- Grad-CAM (issue 5) ---------------------------------------------------------------------
+# --- Grad-CAM --------------------------------------------------------------------------------
 
 
 def show_cam(image, heatmap, overlaid, *, title: str | None = None, cmap: str = "jet", size: float = 3.0):
@@ -79,7 +79,7 @@ def plot_similarity_curves(steps, curves: dict, *, title: str | None = None):
     return fig
 
 
-# --- filter visualisation (issue 4) ---
+# --- filter visualisation ---
 
 def show_patterns(patterns, labels=None, *, ncols: int = 8, size: float = 1.1, title: str | None = None,
                   flagged=()):
@@ -118,7 +118,7 @@ def show_kernels(kernels, *, ncols: int = 16, size: float = 0.55, title: str | N
     return show_patterns(kernels, [str(i) for i in range(len(kernels))], ncols=ncols, size=size, title=title)
 
 
-# --- intermediate activations (issue 3) ---
+# --- intermediate activations ---
 
 _BLANK = np.array([225, 225, 225], np.uint8)  # dead channels: a light grey tile, not a colour of the map
 
