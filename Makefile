@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup notebooks test benchmark lab strip sync classroom gallery
+.PHONY: setup notebooks test test-fast benchmark lab strip sync classroom gallery
 
 setup:            ## create .venv and install everything (runtime + tests)
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ notebooks:        ## the main job: execute the notebooks offline, write build/*.
 
 test:             ## the test suite (what CI runs)
 	$(BIN)/python -m pytest
+
+test-fast:        ## the edit loop: everything but notebook runs, browsers and real classroom servers
+	$(BIN)/python -m pytest -m "not notebook and not browser and not server" -n auto --maxprocesses 4
 
 benchmark:        ## speed ratios of each technique, measured in one run
 	$(BIN)/python benchmarks/run_all.py

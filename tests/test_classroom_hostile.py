@@ -22,6 +22,7 @@ from classroom_student import Student
 
 from helpers.apps.guard import COOKIE
 
+pytestmark = pytest.mark.server
 CODE = "hostile-test-code-42"
 SETTINGS = {"CLASSROOM_MAX_STUDENTS": "6", "CLASSROOM_TABS_PER_BROWSER": "3", "CLASSROOM_CULL_MINUTES": "0.2",
             "CLASSROOM_MAX_UPLOAD_MB": "2"}
