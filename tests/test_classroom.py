@@ -233,7 +233,7 @@ def test_bad_uploads_are_refused_for_that_student_only():
 
 
 def test_a_decoder_crash_is_shown_to_that_student_and_the_picker_lives_on(monkeypatch):
-    from helpers.widgets import _common
+    from helpers.widgets import picker as picker_module
 
     picker = ImagePicker(size=64)
     before = picker.image.copy()
@@ -241,7 +241,7 @@ def test_a_decoder_crash_is_shown_to_that_student_and_the_picker_lives_on(monkey
     def crash(*args, **kwargs):
         raise MemoryError("the decoder ran out of memory")
 
-    monkeypatch.setattr(_common, "load_image", crash)
+    monkeypatch.setattr(picker_module, "load_image", crash)
     picker.upload.value = (_entry("odd.png", b"\x89PNG"),)
     assert "odd.png" in picker.status.value and "MemoryError" in picker.status.value
     assert picker.upload.value == () and np.array_equal(picker.image, before)

@@ -23,8 +23,10 @@ from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity,
 from ..layers import layer_names
 from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
 from ..validation import check_choice, check_int, check_model
-from ._common import ImagePicker, guarded, png_bytes
+from .encoding import png_bytes
+from .errors import guarded
 from .maps import shared_maps
+from .picker import ImagePicker
 from .saving import output_name, save_button
 
 _CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages

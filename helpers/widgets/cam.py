@@ -31,7 +31,9 @@ from ..models import check_classifier, probabilities
 from ..plotting.colour import COLORMAPS, colorize, overlay
 from ..validation import MAX_SIDE, check_choice, check_class_index, check_int, check_model
 from . import cam_options as choices
-from ._common import ImagePicker, guarded, jpeg_bytes, set_trait
+from .encoding import jpeg_bytes
+from .errors import guarded, set_trait
+from .picker import ImagePicker
 from .saving import output_name, save_button
 
 

@@ -10,7 +10,8 @@ from ..features import layer_names
 from ..filters import METHODS, layer_channels, visualize_filters
 from ..plotting.atlas import filter_atlas
 from ..validation import MAX_STEPS, check_choice, check_int
-from ._common import guarded, png_bytes
+from .encoding import png_bytes
+from .errors import guarded
 from .saving import output_name, save_button
 
 DEFAULT_LAYERS = ("block4b_expand_conv", "block3b_expand_conv", "block3_conv1")

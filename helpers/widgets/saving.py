@@ -30,7 +30,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..validation import check_choice
-from ._common import png_bytes
+from .encoding import png_bytes
 
 __all__ = ["MAX_NAME", "MAX_PART", "OUTPUTS", "SAVE_MODES", "download_link", "output_name", "picture_png",
            "save_button", "save_png"]
