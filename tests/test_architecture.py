@@ -24,6 +24,16 @@ def test_layer_contract_holds():
     assert "BROKEN" not in run.stdout and "KEPT" in run.stdout
 
 
+def test_no_import_cycles():
+    """No module imports (at the top or inside a function) one that leads back to it."""
+    import grimp
+
+    graph = grimp.build_graph("helpers")
+    cycles = sorted({tuple(sorted((m, b))) for m in graph.modules for b in graph.find_modules_directly_imported_by(m)
+                     if graph.chain_exists(importer=b, imported=m)})
+    assert not cycles, f"import cycles: {cycles}"
+
+
 def test_the_contract_names_every_module():
     """A new module must be placed in a layer, or the contract would not check it."""
     text = (ROOT / "pyproject.toml").read_text()

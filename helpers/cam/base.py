@@ -74,12 +74,6 @@ class CAMMethod:
             ctx = ctx.negated()
         return normalize_map(self.raw(ctx, class_index))
 
-    def __call__(self, model, image, class_index=None, layer=None, *, counterfactual=False) -> np.ndarray:
-        """Same as ``helpers.gradcam(model, image, class_index, layer, method=self, ...)``."""
-        from .api import gradcam  # the driver imports this module
-
-        return gradcam(model, image, class_index, layer, method=self, counterfactual=counterfactual)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

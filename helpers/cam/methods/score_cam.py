@@ -16,7 +16,9 @@ class ScoreCAM(CAMMethod):
     active channels are tried, batched, so a CPU answers in about a second.
 
     Example:
-        >>> heat = ScoreCAM(max_channels=16)(model, image, class_index=282)
+        >>> heat = helpers.gradcam(model, image, class_index=282, method=ScoreCAM(max_channels=16))
+        >>> heat.shape, bool(0 <= heat.min() <= heat.max() <= 1)
+        ((224, 224), True)
     """
 
     name, label, order, uses_gradients = "scorecam", "Score-CAM", 30, False
