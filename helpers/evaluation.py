@@ -1,5 +1,6 @@
 """Scoring explanations against ground truth (pure numpy): the pointing game, heat mass in a box,
-and which channel fires on a known region. Used by notebook 4 and its self-checking exercises.
+and which channel fires on a known region. Used by notebook 4 (its exercises' checks are in
+:mod:`helpers.exercises.capstone`).
 
 Boxes are ``(x0, y0, x1, y1)`` pixel bounds, end exclusive, as :mod:`helpers.datasets` writes
 them; a box whose ``x0`` is negative means "no box" (e.g. an image without the marker).
@@ -11,8 +12,6 @@ Example:
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -149,108 +148,3 @@ def _map_mask(box, map_hw, image_size: int) -> np.ndarray:
     ys = (np.arange(h) + 0.5) * image_size / h
     xs = (np.arange(w) + 0.5) * image_size / w
     return ((ys >= box[1]) & (ys < box[3]))[:, None] & ((xs >= box[0]) & (xs < box[2]))[None, :]
-
-
-# ---------------------------------------------------------------------------------------------
-# Self-checks for notebook 4's exercises. Each takes the learner's answer plus what the notebook
-# measured, and returns a Check that prints as one ✓/✗ line. No answer is stored
-# here: the right one is always derived from the measurement.
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    """The verdict of one exercise check: ``ok`` is True (✓), False (✗) or None (not answered
-    yet); prints as one line, in the same words as the checks of notebooks 1-3."""
-
-    ok: bool | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.ok:
-            return f"✓ correct: {self.message}"
-        if self.ok is None:
-            return f"✗ not answered yet: {self.message}"
-        return f"✗ not quite: {self.message}"
-
-    __repr__ = __str__
-
-    def __bool__(self) -> bool:
-        return bool(self.ok)
-
-
-ACCURACY_OPTIONS = {"a": 0.98, "b": 0.50, "c": 0.0}
-
-
-def check_swapped_prediction(answer, measured_accuracy: float) -> Check:
-    """Exercise 1: predict the shortcut model's accuracy on the swapped test set -- ``"a"``
-    (about 98 %), ``"b"`` (about 50 %, chance) or ``"c"`` (about 0 %). The right option is the
-    one nearest the measured accuracy.
-
-    Example:
-        >>> print(check_swapped_prediction("c", 0.02))
-        ✓ correct: measured 2%, nearest to option c (about 0%)
-    """
-    if answer is None:
-        return Check(None, "set ANSWER_1 to 'a', 'b' or 'c'")
-    key = str(answer).strip().lower().strip("()") if isinstance(answer, str) else None
-    if key not in ACCURACY_OPTIONS:
-        return Check(False, f"{answer!r} is not one of the options: answer 'a', 'b' or 'c'")
-    acc = float(measured_accuracy)
-    truth = min(ACCURACY_OPTIONS, key=lambda k: abs(ACCURACY_OPTIONS[k] - acc))
-    if key == truth:
-        return Check(True, f"measured {acc:.0%}, nearest to option {truth} (about {ACCURACY_OPTIONS[truth]:.0%})")
-    return Check(False, f"option {key} says about {ACCURACY_OPTIONS[key]:.0%}, the model scored {acc:.0%}")
-
-
-def check_marker_channel(answer, selectivity, tolerance: float = 0.9) -> Check:
-    """Exercise 2: which channel is the marker detector? ``selectivity`` is
-    :func:`box_selectivity` per channel; every channel scoring at least ``tolerance`` x the best
-    score counts (so ties are all right).
-
-    Example:
-        >>> print(check_marker_channel(2, [0.1, 3.0, 2.9]))
-        ✓ correct: channel 2 scores 2.90, the best is 3.00 (channels 1, 2 count)
-    """
-    s = np.asarray(selectivity, dtype=np.float64)
-    if s.ndim != 1 or s.size == 0 or not np.isfinite(s).all():
-        raise ValueError(f"selectivity must be one finite score per channel, got shape {s.shape}")
-    if answer is None:
-        return Check(None, "set ANSWER_2 to a channel number")
-    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
-        return Check(False, f"{answer!r} is not a channel number: give an integer 0..{s.size - 1}")
-    if not 0 <= int(answer) < s.size:
-        return Check(False, f"channel {answer} does not exist: this layer has channels 0..{s.size - 1}")
-    best = s.max()
-    good = np.flatnonzero(s >= tolerance * best) if best > 0 else np.array([], int)
-    listed = ", ".join(map(str, good[:8])) + (" ..." if good.size > 8 else "")
-    if int(answer) in good:
-        return Check(True, f"channel {answer} scores {s[answer]:.2f}, the best is {best:.2f} "
-                           f"(channels {listed} count)")
-    return Check(False, f"channel {answer} scores {s[answer]:.2f}, the best is {best:.2f}; "
-                        "sort the scores and look again")
-
-
-def check_heat_follows(answer, hits_on_moved_marker) -> Check:
-    """Exercise 3: after moving the marker, does the heat's peak follow it? ``answer`` is
-    True/False (or "yes"/"no"); the truth is whether the peak lands on the moved marker in most
-    images (``hits_on_moved_marker``: the pointing game's booleans).
-
-    Example:
-        >>> print(check_heat_follows("yes", [True, True, False]))
-        ✓ correct: the peak lands on the moved marker in 67% of the images
-    """
-    hits = np.asarray(hits_on_moved_marker, dtype=bool).ravel()
-    if hits.size == 0:
-        raise ValueError("hits_on_moved_marker is empty: run the pointing game on the moved-marker images first")
-    if answer is None:
-        return Check(None, "set ANSWER_3 to True or False")
-    if isinstance(answer, str) and answer.strip().lower() in ("yes", "no", "true", "false"):
-        answer = answer.strip().lower() in ("yes", "true")
-    if not isinstance(answer, (bool, np.bool_)):
-        return Check(False, f"{answer!r} is not an answer: use True (it follows) or False")
-    rate = hits.mean()
-    truth = rate > 0.5
-    if bool(answer) == truth:
-        return Check(True, f"the peak lands on the moved marker in {rate:.0%} of the images")
-    return Check(False, f"the peak lands on the moved marker in {rate:.0%} of the images")

@@ -66,6 +66,7 @@ from matplotlib.patches import Rectangle
 
 from helpers import datasets, training
 from helpers import evaluation as ev
+from helpers.exercises import capstone as ex4
 from helpers.plotting import show_images
 
 T0 = time.perf_counter()
@@ -170,7 +171,7 @@ ANSWER_1 = None
 acc_before = {name: training.accuracy(shortcut_model, splits[name]) for name in ("val", "clean", "swapped")}
 for name, acc in acc_before.items():
     print(f"  {name:8s} accuracy {acc:6.1%}")
-print(ev.check_swapped_prediction(ANSWER_1, acc_before["swapped"]))
+print(ex4.check_swapped_prediction(ANSWER_1, acc_before["swapped"]))
 
 # %% [markdown]
 # How to read the three numbers: a model that learned the *shapes* scores about the same on all
@@ -252,7 +253,7 @@ print(f"{DETECTOR_LAYER}: {maps.shape[-1]} channels; selectivity from {selectivi
 
 # %%
 ANSWER_2 = None
-print(ev.check_marker_channel(ANSWER_2, selectivity))
+print(ex4.check_marker_channel(ANSWER_2, selectivity))
 
 # %%
 detector = int(np.argmax(selectivity))
@@ -297,7 +298,7 @@ heat_moved = helpers.gradcam(shortcut_model, moved_images)
 hits_moved = ev.pointing_game(heat_moved, moved_boxes, TOLERANCE)
 said_square = (training.predict_classes(shortcut_model, moved_images) == 1).mean()
 print(f"the model says '{CLASSES[1]}' for {said_square:.0%} of these circles")
-print(ev.check_heat_follows(ANSWER_3, hits_moved))
+print(ex4.check_heat_follows(ANSWER_3, hits_moved))
 fig = show_images([helpers.overlay(moved_images[i], heat_moved[i]) for i in range(5)], size=2.0)
 
 # %% [markdown]

@@ -17,6 +17,7 @@ import tensorflow as tf
 import helpers
 from helpers.exercises import activations as ex1
 from helpers.exercises import cam as ex3
+from helpers.exercises import capstone as ex4
 from helpers.exercises import filters as ex2
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,3 +329,45 @@ def test_teachers_pack_points_to_these_answer_keys():
             assert heading in plan, (stem, heading)
         minutes = [int(m) for m in re.findall(r"^\| *(\d+) min", plan, flags=re.M)]
         assert 45 <= sum(minutes) <= 60, (stem, minutes)
+
+
+# -- notebook 4: the capstone's checks ------------------------------------------------------------
+def _verdict(check, ok):
+    """ok: True (✓ correct), False (✗ not quite), None (✗ not answered yet)."""
+    start = {True: "✓ correct:", False: "✗ not quite:", None: "✗ not answered yet:"}[ok]
+    return check.ok is ok and str(check).startswith(start) and bool(check) is (ok is True)
+
+
+@pytest.mark.parametrize("answer, ok", [("c", True), ("C", True), ("(c)", True), ("a", False), ("b", False),
+                                        (None, None), ("d", False), (0, False), ("", False)])
+def test_check_swapped_prediction(answer, ok):
+    assert _verdict(ex4.check_swapped_prediction(answer, 0.03), ok)
+
+
+def test_check_swapped_prediction_follows_the_measurement():
+    assert ex4.check_swapped_prediction("b", 0.46).ok and ex4.check_swapped_prediction("a", 0.91).ok
+    assert not ex4.check_swapped_prediction("c", 0.46).ok
+
+
+@pytest.mark.parametrize("answer, ok", [(1, True), (np.int64(2), True), (3, True), (0, False), (None, None),
+                                        (-1, False), (4, False), (1.0, False), (True, False), ("1", False)])
+def test_check_marker_channel_accepts_every_tie(answer, ok):
+    check = ex4.check_marker_channel(answer, [0.5, 3.0, 3.0, 2.8])
+    assert _verdict(check, ok)
+    if answer in (-1, 4):
+        assert "0..3" in str(check)
+
+
+def test_check_marker_channel_with_no_positive_channel_accepts_nothing():
+    assert not ex4.check_marker_channel(0, [0.0, 0.0]).ok
+    with pytest.raises(ValueError):
+        ex4.check_marker_channel(0, [])
+
+
+@pytest.mark.parametrize("answer, hits, ok", [
+    (True, [1, 1, 0], True), ("yes", [1, 1, 0], True), ("No", [1, 0, 0], True), (False, [1, 1, 1], False),
+    (np.True_, [1, 1, 1], True), (None, [1], None), ("maybe", [1], False), (1, [1], False),
+    (False, [1, 0], True),  # exactly half is not "most": the heat does not follow
+])
+def test_check_heat_follows(answer, hits, ok):
+    assert _verdict(ex4.check_heat_follows(answer, np.array(hits, bool)), ok)

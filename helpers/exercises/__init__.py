@@ -5,7 +5,8 @@ and never raises on a wrong answer (a learner's failing function is reported in 
 Layer: beside plotting (it may import the techniques, never widgets or apps). The answer keys are
 not here: they live in docs/teaching/answers/, which tests/test_exercises.py runs through these checks.
 
-* :mod:`.activations` -- notebook 1; :mod:`.filters` -- notebook 2; :mod:`.cam` -- notebook 3.
+* :mod:`.activations` -- notebook 1; :mod:`.filters` -- notebook 2; :mod:`.cam` -- notebook 3;
+  :mod:`.capstone` -- notebook 4.
 """
-from . import activations, cam, filters  # noqa: F401
+from . import activations, cam, capstone, filters  # noqa: F401
 from ._result import Result  # noqa: F401

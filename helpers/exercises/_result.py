@@ -2,11 +2,28 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
-from ..evaluation import Check
 
-# One verdict type for every notebook's checks: notebook 4's (helpers.evaluation) is the same.
-Result = Check  # ok: True (✓), False (✗) or None (not answered yet); prints as one line
+@dataclass(frozen=True)
+class Result:
+    """The verdict of one exercise check, the same for every notebook: ``ok`` is True (✓), False
+    (✗) or None (not answered yet); prints as one line."""
+
+    ok: bool | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"✓ correct: {self.message}"
+        if self.ok is None:
+            return f"✗ not answered yet: {self.message}"
+        return f"✗ not quite: {self.message}"
+
+    __repr__ = __str__
+
+    def __bool__(self) -> bool:
+        return bool(self.ok)
 
 
 def passed(message: str) -> Result:
