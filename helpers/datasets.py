@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+__all__ = ["CLASS_NAMES", "CORNERS", "IMAGE_SIZE", "MARKER_MARGIN", "MARKER_SIZE", "RADIUS_RANGE", "add_marker",
+           "make_shapes", "marker_box", "marker_pattern", "ShapeSet", "shortcut_splits"]
+
 CLASS_NAMES = ("circle", "square")
 IMAGE_SIZE = 150          # the textbook's input size: the first 3x3 convolution gives 148 x 148
 MARKER_SIZE = 12

@@ -28,6 +28,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+__all__ = ["BN_EPSILON", "INPUT_SIZE", "LITE0_STAGES", "NUM_CLASSES", "block_names", "build_efficientnet_lite0",
+           "load_npz_weights", "save_npz_weights"]
+
 # (repeats, kernel, stride, expand_ratio, input_filters, output_filters) per stage,
 # from efficientnet/lite/efficientnet_lite_builder.py (official TensorFlow TPU repo).
 LITE0_STAGES = (

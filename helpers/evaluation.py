@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["box_selectivity", "heat_in_box", "peak", "pointing_chance", "pointing_game"]
+
 
 def _heatmaps(heat) -> tuple[np.ndarray, bool]:
     h = np.asarray(heat, dtype=np.float64)

@@ -20,6 +20,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+__all__ = ["PROBABILITY_ACTIVATIONS", "class_logits", "copy_model", "final_activation", "final_layer", "Logits",
+           "probabilities", "softmax", "without_final_activation"]
+
 PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid")
 
 

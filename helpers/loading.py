@@ -17,6 +17,10 @@ from .heads import copy_model, final_activation, without_final_activation
 from .images import DATA_DIR
 from .validation import check_choice, check_model
 
+__all__ = ["CLASSES_FILE", "CLASSIC_MODELS", "DEFAULT_MODEL", "LITE0_WEIGHTS", "PREPROCESS_MODES", "adopt",
+           "build_classic", "build_lite0", "imagenet_class_names", "imagenet_class_synonyms", "Preprocess",
+           "read_file", "WeightsDownloadError"]
+
 DEFAULT_MODEL = "efficientnet_lite0"
 LITE0_WEIGHTS = DATA_DIR / "models" / "efficientnet_lite0.npz"
 CLASSES_FILE = DATA_DIR / "imagenet_classes.tsv"

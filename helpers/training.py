@@ -23,6 +23,8 @@ import tensorflow as tf
 
 from .models import logits, register_model
 
+__all__ = ["FILTERS", "accuracy", "predict_classes", "small_convnet", "train"]
+
 FILTERS = (32, 64, 128, 128)   # the textbook's; notebook 4 passes (32, 32, 64, 64): same maps, ~1.5x faster to train
 
 

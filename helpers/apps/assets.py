@@ -27,6 +27,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
 
+__all__ = ["CDN_PREFIX", "STATIC_PREFIXES", "ReadOnlyCdn", "StaticCache"]
+
 STATIC_PREFIXES = ("/_solara/cdn/", "/static/", "/jupyter/nbextensions/")
 
 

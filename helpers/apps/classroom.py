@@ -26,6 +26,9 @@ from ..widgets import activation_explorer, filter_explorer, gradcam_explorer
 from .pool import WorkerPool
 from .uploads import guard_uploads
 
+__all__ = ["ACTIVATION_LAYERS", "BUILDERS", "INTRO", "MODEL", "MODEL_NAME", "POOL", "active_students", "Intro",
+           "routes", "student_explorer"]
+
 MODEL_NAME = os.environ.get("CLASSROOM_MODEL", "efficientnet_lite0")
 MODEL = load_model(MODEL_NAME)
 POOL = WorkerPool(workers=int(os.environ.get("CLASSROOM_WORKERS", "1")))

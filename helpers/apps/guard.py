@@ -34,6 +34,8 @@ from urllib.parse import urlencode
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse
 
+__all__ = ["COOKIE", "ClassCodeMiddleware", "new_code"]
+
 COOKIE = "convnet_class"
 _ASK = """<!doctype html><html><head><meta charset="utf-8"><title>Class code needed</title></head>
 <body style="font-family:sans-serif;max-width:32em;margin:4em auto">

@@ -20,6 +20,8 @@ import collections
 import threading
 import time
 
+__all__ = ["Job", "WorkerPool"]
+
 
 class Job:
     """One submitted call. ``state`` is "pending", "running", "done", "failed" or "replaced"."""

@@ -33,6 +33,9 @@ import socket
 import threading
 import time
 
+__all__ = ["APP", "DEFAULT_PORT", "HEADER_TIMEOUT_S", "build_app", "configure_solara", "is_loopback", "main",
+           "max_students", "start"]
+
 DEFAULT_PORT = 8765
 HEADER_TIMEOUT_S = 10.0  # a request's headers must arrive within this (slow clients hold no connection)
 APP = "helpers.apps.classroom"

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 
+__all__ = ["CLASSROOM_FORMATS", "MAX_UPLOAD_MB", "guard_uploads"]
+
 MAX_UPLOAD_MB = float(os.environ.get("CLASSROOM_MAX_UPLOAD_MB", "20"))
 CLASSROOM_FORMATS = ("JPEG", "PNG", "WEBP")  # the upload formats a student may send (Pillow's names)
 

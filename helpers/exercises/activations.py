@@ -16,6 +16,9 @@ import numpy as np
 from ..layers import iter_layers, layer_names
 from ._result import Result, as_int, failed, layer_name, passed, unanswered, unknown_name
 
+__all__ = ["TIE", "WHISKER_RATIO", "first_mostly_dead", "quarter_layer", "weakest_live_channel", "whisker_ratio",
+           "whiskers"]
+
 WHISKER_RATIO = 3.0     # exercise 1: the whisker boxes must be this many times more active than the rest
 TIE = 1e-6              # two channel means closer than this (relative) are a tie
 

@@ -17,6 +17,9 @@ from ..features import LOGITS, feature_model
 from ..layers import find_layer, iter_layers, layer_names, output_shape
 from ._result import Result, failed, layer_name, passed, raised, unanswered, unknown_name
 
+__all__ = ["MAP_TOLERANCE", "layer_of_size", "own_gradcam", "reference_gradcam", "rho_saliency", "saliency_rho",
+           "share_right", "weights"]
+
 MAP_TOLERANCE = 0.05     # largest |difference| between two maps scaled to [0, 1]
 
 

@@ -11,6 +11,8 @@ from ..filters import CLASSIC_STEPS, layer_channels, visualize_filters
 from ..filters.checks import check_int
 from .figures import show_patterns
 
+__all__ = ["filter_atlas"]
+
 
 def filter_atlas(model: keras.Model, layer: str, n: int = 64, *, filters=None, size: int = 128,
                  steps: int = CLASSIC_STEPS, seed: int = 0, method: str = "classic", ncols: int = 8,

@@ -3,7 +3,6 @@ none of them computes a technique."""
 
 from __future__ import annotations
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
@@ -11,6 +10,9 @@ from matplotlib.patches import Rectangle
 from ..activations import dead_channels, normalize, shrink_maps
 from .colour import colormap, lookup_table
 from .tiles import grid_shape, mosaic, tile_origin
+
+__all__ = ["draw_channel", "draw_mosaic", "label_mosaic_axes", "mosaic_rgb", "plot_similarity_curves", "plot_sparsity",
+           "show_cam", "show_images", "show_kernels", "show_layers_overview", "show_mosaic", "show_patterns"]
 
 
 def show_images(images, titles=None, *, ncols: int | None = None, size: float = 2.6, cmap=None):

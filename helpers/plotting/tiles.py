@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+__all__ = ["atlas_grid", "grid_shape", "mosaic", "tile", "tile_origin", "unmosaic"]
+
 
 def grid_shape(n: int, ncols: int | None = None) -> tuple[int, int]:
     """``(rows, columns)`` of a grid of ``n`` tiles. The default number of columns is a multiple

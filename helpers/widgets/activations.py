@@ -29,6 +29,8 @@ from .maps import shared_maps
 from .picker import ImagePicker
 from .saving import output_name, save_button
 
+__all__ = ["activation_explorer", "ActivationExplorer"]
+
 _CMAPS = ("viridis", "magma", "inferno", "plasma", "cividis", "gray", "turbo")  # offered first in messages
 
 class ActivationExplorer(W.VBox):

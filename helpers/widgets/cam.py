@@ -36,6 +36,8 @@ from .errors import guarded, set_trait
 from .picker import ImagePicker
 from .saving import output_name, save_button
 
+__all__ = ["gradcam_explorer", "GradCAMExplorer"]
+
 
 class GradCAMExplorer(W.VBox):
     """The widget :func:`gradcam_explorer` returns. ``counters`` records how often each costly

@@ -14,6 +14,8 @@ from .encoding import png_bytes
 from .errors import guarded
 from .saving import output_name, save_button
 
+__all__ = ["DEFAULT_LAYERS", "display_figure", "filter_explorer", "FilterExplorer"]
+
 DEFAULT_LAYERS = ("block4b_expand_conv", "block3b_expand_conv", "block3_conv1")
 
 
