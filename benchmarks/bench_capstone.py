@@ -24,7 +24,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
 
 import helpers  # noqa: E402
 from helpers import datasets, training  # noqa: E402

@@ -203,7 +203,9 @@ _ARM = """() => { const sig = (%s); const before = sig();
         for (const type of ['input', 'change', 'keydown']) document.addEventListener(type, note, true);
     }
     window.__watch = new MutationObserver(() => {
-        if (window.__changed === null && sig() !== before) { window.__changed = performance.now(); window.__watch.disconnect(); }
+        if (window.__changed === null && sig() !== before) {
+            window.__changed = performance.now(); window.__watch.disconnect();
+        }
     });
     window.__watch.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
     window.__armed = performance.now(); }""" % _SIGNATURE
@@ -425,7 +427,9 @@ def run_level(kind: str, n: int, args) -> dict:
                     s.final)
     errors = [e for s in students for e in s.errors]
     actions = len(lat)
-    q = (lambda v, p: float(np.percentile(v, p)) if v else float("nan"))
+    def q(v, p):
+        return float(np.percentile(v, p)) if v else float("nan")
+
     result = {
         "server": kind, "students": n, "actions": actions, "wall_s": round(wall, 1),
         "p50_s": round(q(lat, 50), 3), "p95_s": round(q(lat, 95), 3), "open_p50_s": round(q(opens, 50), 1),
@@ -451,7 +455,8 @@ def run_level(kind: str, n: int, args) -> dict:
     print(f"    server side (input frame sent -> change received, {w['actions']} actions): p50 {w['p50_s']:.2f} s, "
           f"p95 {w['p95_s']:.2f} s", flush=True)
     print(f"    once all {n} pages were open: {a['actions']} actions, p50 {a['p50_s']:.2f} s, p95 {a['p95_s']:.2f} s; "
-          f"page open p95 {result['open_p95_s']:.0f} s; server CPU alone: {result['alone_server_cpu_s']['page_open']} s "
+          f"page open p95 {result['open_p95_s']:.0f} s; "
+          f"server CPU alone: {result['alone_server_cpu_s']['page_open']} s "
           f"per page open, {result['alone_server_cpu_s']['action']} s per action", flush=True)
     for e in result["error_samples"]:
         print(f"    error: {e}", flush=True)
@@ -467,7 +472,8 @@ def _by_action(students):
 
 
 def _row(r) -> str:
-    return (f"| {r['server']:6} | {r['students']:3} | {r['p50_s']:.2f} s | {r['p95_s']:.2f} s | {r['open_p50_s']:.0f} s "
+    return (f"| {r['server']:6} | {r['students']:3} | {r['p50_s']:.2f} s | {r['p95_s']:.2f} s "
+            f"| {r['open_p50_s']:.0f} s "
             f"| {r['before_rss_mb']} -> {r['peak_rss_mb']} MB (PSS {r['peak_pss_mb']}) | {r['mb_per_student']} "
             f"| {r['server_cpu_s_per_action']:.2f} s | {r['server_cpu_s']:.0f} / {r['browsers_cpu_s']:.0f} s "
             f"({100 * r['cpu_busy']:.0f} %) | {r['errors']} | {r['crosstalk']} (stale {r['stale']}) |")
@@ -478,7 +484,8 @@ def main() -> int:
     ap.add_argument("--students", type=int, nargs="*", default=[10, 20, 30])
     ap.add_argument("--voila", type=int, nargs="*", default=[10], help="Voila levels (skipped if they cannot fit)")
     ap.add_argument("--think", type=float, nargs=2, default=[1.0, 3.0])
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds an action may take before it counts as an error")
+    ap.add_argument("--timeout", type=float, default=60.0,
+                    help="seconds an action may take before it counts as an error")
     ap.add_argument("--max-minutes", type=float, default=12.0, help="bound on one level's lesson")
     ap.add_argument("--voila-root", default=None, help="a checkout of d009f61^ (the last commit with the Voila apps)")
     ap.add_argument("--seed", type=int, default=0)

@@ -59,7 +59,10 @@ def pair_differences(path: Path) -> list[str]:
         x, y = (a[i] if i < len(a) else ("none", "")), (b[i] if i < len(b) else ("none", ""))
         lx, ly = x[1].splitlines() or [""], y[1].splitlines() or [""]
         k = next((k for k, (u, v) in enumerate(zip(lx, ly)) if u != v), min(len(lx), len(ly)) - 1)
-        line = (lambda lines: lines[k][:80] if k < len(lines) else "(no such line)")
+
+        def line(lines):
+            return lines[k][:80] if k < len(lines) else "(no such line)"
+
         problems.append(f"{py.name} ({len(a)} cells) and {ipynb.name} ({len(b)} cells) differ from cell {i} "
                         f"({x[0]} / {y[0]}), line {k + 1}: {line(lx)!r} vs {line(ly)!r}; run `make sync`")
     return problems

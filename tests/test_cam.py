@@ -480,7 +480,8 @@ def test_earlier_layers_and_no_retracing(model, two_objects):
 
 def test_input_gradient_maps_on_the_real_model(model, two_objects):
     for fn in (helpers.gradient_saliency, helpers.guided_backprop, helpers.smoothgrad, helpers.integrated_gradients):
-        kwargs = {"samples": 4} if fn is helpers.smoothgrad else {"steps": 4} if fn is helpers.integrated_gradients else {}
+        kwargs = ({"samples": 4} if fn is helpers.smoothgrad
+                  else {"steps": 4} if fn is helpers.integrated_gradients else {})
         heat = fn(model, two_objects, TIGER_CAT, **kwargs)
         assert heat.shape == (224, 224) and heat.dtype == np.float32, fn.__name__
         assert heat.min() >= 0 and heat.max() == pytest.approx(1.0) and not np.isnan(heat).any()

@@ -88,8 +88,10 @@ def test_nb1_first_mostly_dead(nb1):
     wrong(ex1.first_mostly_dead(nb1.everything, nb1.activation_layers, "stem_conv"), "not one of activation_layers")
     unanswered(ex1.first_mostly_dead(nb1.everything, nb1.activation_layers, None))
     # edge: exactly half dead is not "more than half"
-    half = np.zeros((2, 2, 4), np.float32); half[..., :2] = 1
-    more = np.zeros((2, 2, 4), np.float32); more[..., :1] = 1
+    half = np.zeros((2, 2, 4), np.float32)
+    half[..., :2] = 1
+    more = np.zeros((2, 2, 4), np.float32)
+    more[..., :1] = 1
     maps = {"a": half, "b": more}
     wrong(ex1.first_mostly_dead(maps, ["a", "b"], "a"), "50%", "not more than half")
     ok(ex1.first_mostly_dead(maps, ["a", "b"], "b"), "75%")
@@ -191,7 +193,8 @@ def test_nb2_high_frequency_share():
     ok(ex2.high_frequency_share(key), "f > 0.25")
 
     def inclusive(p):  # edge: counting the 0.25 boundary as high is an equivalent reading
-        g = np.asarray(p, float).mean(-1); g -= g.mean()
+        g = np.asarray(p, float).mean(-1)
+        g -= g.mean()
         power = np.abs(np.fft.fft2(g)) ** 2
         f = np.hypot(*np.meshgrid(np.fft.fftfreq(g.shape[1]), np.fft.fftfreq(g.shape[0])))
         return power[f >= 0.25].sum() / power.sum()
@@ -221,7 +224,8 @@ def nb3(default_model):
     image = helpers.load_image("cat_and_coffee", size=default_model)
     return types.SimpleNamespace(model=default_model, image=image, LAYER=cam.default_layer(default_model),
                                  half=image.shape[1] // 2, CAT=282, ESPRESSO=967,
-                                 by_size={7: "top_activation", 14: "block5c_add", 28: "block3b_add"})  # as section 4 picks
+                                 # the layers section 4 picks, by map size
+                                 by_size={7: "top_activation", 14: "block5c_add", 28: "block3b_add"})
 
 
 def test_nb3_weights():

@@ -478,7 +478,8 @@ def test_explorer_hands_slow_work_to_its_runner(model):
     from helpers.widgets import filter_explorer
 
     queued = []
-    ex = filter_explorer(model, size=32, steps=3, atlas_filters=2, runner=lambda slot, work: queued.append((slot, work)))
+    ex = filter_explorer(model, size=32, steps=3, atlas_filters=2,
+                         runner=lambda slot, work: queued.append((slot, work)))
     first = ex.result                                     # the first pattern is drawn at once
     assert first.filters == (0,) and queued == []
     ex.filter.value = 7

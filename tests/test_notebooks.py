@@ -284,4 +284,5 @@ def test_the_colab_cell_asks_for_the_repository_then_clones_and_installs_it(sour
     assert cell.source.count(url) == 1
     exec(cell.source.replace(url, "https://github.com/a-school/convnet-vis"), {})
     assert calls[0][:2] == ["git", "clone"] and "https://github.com/a-school/convnet-vis" in calls[0]
-    assert calls[1][-2:] == ["-r", "/content/convnet-vis/requirements.txt"] and calls[2] == ["cd", "/content/convnet-vis/notebooks"]
+    assert calls[1][-2:] == ["-r", "/content/convnet-vis/requirements.txt"]
+    assert calls[2] == ["cd", "/content/convnet-vis/notebooks"]

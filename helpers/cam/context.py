@@ -158,7 +158,7 @@ class Context:
 class _Negated(Context):
     """Counterfactual view: gradients negated, everything else shared with the base context."""
 
-    def __init__(self, base: Context):  # noqa: super().__init__ not called: all state lives in base
+    def __init__(self, base: Context):  # super().__init__ not called: all state lives in base
         self.base = base
         self.engine, self.x, self.counts = base.engine, base.x, base.counts
 

@@ -26,7 +26,8 @@ def jpeg_end(data: bytes) -> int | None:
     MPO its other pictures. An EXIF thumbnail is inside its APP1 segment, so it is skipped whole.
 
     Example:
-        >>> jpeg = b"\\xff\\xd8" + b"\\xff\\xfe\\x00\\x04hi" + b"\\xff\\xda\\x00\\x02" + b"\\x12\\xff\\x00\\xff\\xd0\\x34"
+        >>> jpeg = (b"\\xff\\xd8" + b"\\xff\\xfe\\x00\\x04hi" + b"\\xff\\xda\\x00\\x02"
+        ...         + b"\\x12\\xff\\x00\\xff\\xd0\\x34")
         >>> jpeg_end(jpeg + b"\\xff\\xd9" + b"ftypmp42..."), jpeg_end(jpeg)
         (20, None)
     """
