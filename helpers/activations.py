@@ -22,7 +22,7 @@ import tensorflow as tf
 from ._cache import store
 from .features import feature_fn, iter_layers, layer_names, require_spatial
 from .models import prepare
-from .validation import check_model
+from .validation import check_layers, check_model
 
 NORMALIZATIONS = ("channel", "layer", "global")
 DEFAULT_KINDS = ("conv", "pool")
@@ -40,9 +40,10 @@ def default_layers(model) -> list[str]:
 
 
 def resolve_layers(model, layers=None) -> tuple[str, ...]:
-    """Validate layer names and put them in forward order (duplicates dropped).
+    """Validate layers (names or Keras layer objects) and put their names in forward order (duplicates dropped).
 
     Raises:
+        ArgumentTypeError: ``layers`` is not a name, a layer, a list of them or None (e.g. ``layers=5``).
         KeyError: an unknown layer name (the message lists close matches).
         ValueError: a layer without a spatial output (Dense, global pooling, ...), or no layers.
 
@@ -50,11 +51,8 @@ def resolve_layers(model, layers=None) -> tuple[str, ...]:
         >>> resolve_layers(helpers.load_model(), ["top_conv", "stem_conv"])
         ('stem_conv', 'top_conv')
     """
-    key = None if layers is None else ((layers,) if isinstance(layers, str) else tuple(layers))
-    try:
-        hash(key)
-    except TypeError:  # unhashable "names": the check below raises a clear error
-        return _resolve_layers(model, key)
+    check_model(model)
+    key = check_layers(layers)  # names (a layer object becomes its name): a hashable key
     # checking ~50 names against ~150 layers costs ~5 ms: do it once per layer set
     return store(model, "resolved_layers", max_items=256).get_or_make(key, lambda: _resolve_layers(model, key))
 
@@ -87,10 +85,12 @@ def activations(model, image, layers=None) -> dict[str, np.ndarray]:
             Sequential model or one with a nested backbone.
         image: ``(H, W, 3)`` uint8/float RGB, or a batch ``(N, H, W, 3)``; resized to the
             model's input size. A batch gives ``(N, h, w, channels)`` arrays.
-        layers: layer names (or one name); ``None`` means every convolution and pooling
+        layers: layer names or Keras layer objects (or one of them); ``None`` means every convolution and pooling
             layer with a spatial output (:func:`default_layers`).
 
     Raises:
+        TypeError: not a model (e.g. its name: call helpers.load_model first); ``layers`` not a name,
+            a layer, a list of them or None (an ArgumentTypeError, also a ValueError).
         KeyError: unknown layer (with close matches).
         ValueError: a layer that is not a stack of feature maps (e.g. Dense), or a malformed image.
 
@@ -214,6 +214,8 @@ def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | No
         >>> normalize(np.arange(8.0).reshape(2, 2, 2), "layer")[..., 0].tolist()
         [[0, 73], [146, 219]]
     """
+    if isinstance(mode, str) and mode.strip().lower() in NORMALIZATIONS:
+        mode = mode.strip().lower()  # "Layer" is "layer"
     if mode not in NORMALIZATIONS:
         raise ValueError(f"unknown normalisation {mode!r}; choose one of {', '.join(NORMALIZATIONS)}")
     with np.errstate(over="ignore", invalid="ignore"):  # values beyond float32 become inf: refused below

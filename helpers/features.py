@@ -25,8 +25,18 @@ import tensorflow as tf
 
 from ._cache import store
 from .layers import (  # noqa: F401  (re-exported: the layer look-up that feature models are built on)
-    LayerRef, find_layer, is_spatial, iter_layers, layer_kind, layer_names, output_shape, predecessor, require_spatial)
+    LayerRef,
+    find_layer,
+    is_spatial,
+    iter_layers,
+    layer_kind,
+    layer_names,
+    output_shape,
+    predecessor,
+    require_spatial,
+)
 from .models import model_input_shape
+from .validation import check_layers, check_model_type
 
 LOGITS = "logits"  # the key of the logits among a feature model's outputs (``with_logits=True``)
 
@@ -96,11 +106,8 @@ def trace_model(model: keras.Model, inputs, *, after):
 
 
 def _layer_names(model: keras.Model, layers) -> tuple[str, ...]:
-    names = tuple(n.name if isinstance(n, keras.layers.Layer) else n
-                  for n in ([layers] if isinstance(layers, str) else layers))
-    for n in names:
-        if not isinstance(n, str):
-            find_layer(model, n)  # a clear KeyError ("a layer is named by a string")
+    check_model_type(model)
+    names = check_layers(layers) or ()  # names or layer objects -> names; else an ArgumentTypeError
     return tuple(dict.fromkeys(names))  # each layer once, in the order asked for
 
 

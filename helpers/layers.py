@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import keras
 
-from .validation import check_kinds
+from .validation import check_kinds, check_model_type, layer_name
 
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
 _POOL = ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D")
@@ -54,6 +54,7 @@ def layer_kind(layer) -> str:
 
 def iter_layers(model: keras.Model, _parents: tuple = ()):
     """All layers in forward order, entering nested models (the nested model itself comes first)."""
+    check_model_type(model)  # a model name ...: the TypeError that says to call helpers.load_model first
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
@@ -63,19 +64,19 @@ def iter_layers(model: keras.Model, _parents: tuple = ()):
 
 
 def find_layer(model: keras.Model, name: str) -> LayerRef:
-    """Find a layer by name, also inside nested models.
+    """Find a layer by name (or a Keras layer object, by its name), also inside nested models.
 
     Raises:
+        TypeError: not a model (e.g. its name). LayerTypeError (a TypeError and a KeyError): ``name``
+            is neither a string nor a layer.
         KeyError: no such layer; the message lists the closest names.
 
     Example:
         >>> find_layer(load_model(), "top_activation").layer.name
         'top_activation'
     """
-    if isinstance(name, keras.layers.Layer):
-        name = name.name
-    if not isinstance(name, str):
-        raise KeyError(f"a layer is named by a string, got {name!r}")
+    check_model_type(model)
+    name = layer_name(name)
     refs = list(iter_layers(model))
     for ref in refs:
         if ref.name == name:
@@ -115,12 +116,14 @@ def layer_names(model: keras.Model, kinds=("conv", "pool", "activation"), *, spa
         with_shapes: return ``(name, (h, w, c))`` pairs instead of names.
 
     Raises:
+        TypeError: not a model (e.g. its name: call helpers.load_model first).
         ValueError: the model has no convolution layer at all.
 
     Example:
         >>> layer_names(load_model(), kinds=("conv",))[:3]
         ['stem_conv', 'block1a_dwconv', 'block1a_project_conv']
     """
+    check_model_type(model)
     kinds = check_kinds(kinds, KINDS)
     refs = list(iter_layers(model))
     if not any(r.kind == "conv" for r in refs):

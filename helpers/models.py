@@ -29,11 +29,34 @@ from ._cache import store
 from .heads import class_logits, final_activation, probabilities, softmax  # noqa: F401  (re-exported)
 from .images import check_batch, resize
 from .loading import (  # noqa: F401  (re-exported: the public names have always lived here)
-    CLASSES_FILE, CLASSIC_MODELS, DEFAULT_MODEL, LITE0_WEIGHTS, PREPROCESS_MODES, Preprocess, WeightsDownloadError,
-    adopt, build_classic, build_lite0, imagenet_class_names, imagenet_class_synonyms, read_file)
-from .validation import (FOREIGN_ERRORS, MAX_SIDE, MIN_OPEN_SIDE, ArgumentTypeError, check_class_names,  # noqa: F401
-                         check_int, check_model, contract_error, model_input_hw, model_input_shape)
+    CLASSES_FILE,
+    CLASSIC_MODELS,
+    DEFAULT_MODEL,
+    LITE0_WEIGHTS,
+    PREPROCESS_MODES,
+    Preprocess,
+    WeightsDownloadError,
+    adopt,
+    build_classic,
+    build_lite0,
+    imagenet_class_names,
+    imagenet_class_synonyms,
+    read_file,
+)
+from .validation import (  # noqa: F401
+    FOREIGN_ERRORS,
+    MAX_SIDE,
+    MIN_OPEN_SIDE,
+    ArgumentTypeError,
+    check_class_names,
+    check_int,
+    check_model,
+    contract_error,
+    model_input_hw,
+    model_input_shape,
+)
 from .validation import check_class_index as _check_index
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -206,8 +229,25 @@ def num_classes(model: keras.Model) -> int:
 
 
 def check_class_index(model: keras.Model, class_index) -> int:
-    """Validate a class index for ``model`` (an int or a 0-d integer array); IndexError names the range."""
-    return _check_index(class_index, num_classes(model))
+    """Validate a class for ``model``: an index (an int or a 0-d integer array) or a class name (exact, in
+    any case, an ImageNet synonym, or part of one class's name: ``"tiger cat"``, ``"tabby"``).
+
+    Raises:
+        IndexError: an index out of range (named). IndexTypeError: neither an integer nor a name.
+        ValueError: a name that matches no class or several (the closest are listed).
+
+    Example:
+        >>> check_class_index(load_model(), "Tiger Cat"), check_class_index(load_model(), 282)
+        (282, 282)
+    """
+    return class_index_of(model_info(model), class_index)
+
+
+def class_index_of(info: ModelInfo, class_index) -> int:
+    """:func:`check_class_index` against a model's :class:`ModelInfo` (its class names)."""
+    names = info.class_names
+    synonyms = imagenet_class_synonyms() if names == imagenet_class_names() else None
+    return _check_index(class_index, len(names), names, synonyms)
 
 
 input_size = model_input_hw  # (height, width) a model expects; 224 x 224 when it accepts any size

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import helpers
-from helpers import models as M
 from helpers import cam
+from helpers import models as M
 from helpers import validation as V
 from helpers.widgets import activation_explorer, gradcam_explorer
 
@@ -107,7 +107,7 @@ BAD_INPUTS = [  # (id, call, expected exception, a word the message must contain
     ("top='3'", lambda: helpers.predict(helpers.load_model(), IMG, top="3"), TypeError, "integer"),
     ("steps=2**31", lambda: V.check_int("steps", 2 ** 31, 1, V.MAX_STEPS), ValueError, "10000"),
     ("class index out of range", lambda: M.check_class_index(_net(units=3), 3), IndexError, "0..2"),
-    ("class index as a name", lambda: M.check_class_index(_net(units=3), "cat"), IndexError, "integer"),
+    ("class name the model lacks", lambda: M.check_class_index(_net(units=3), "cat"), ValueError, "0..2"),
     ("class index 2.0", lambda: M.check_class_index(_net(units=3), 2.0), TypeError, "integer"),
     ("layer kind 'convolution'", lambda: V.check_kinds("convolution", ("conv", "pool", "activation")),
      ValueError, "'conv'"),
@@ -124,7 +124,7 @@ BAD_INPUTS = [  # (id, call, expected exception, a word the message must contain
     ("softmax still on, gradcam", lambda: helpers.gradcam(_net(activation="softmax"), IMG), ValueError, "logits"),
     ("softmax still on, saliency", lambda: helpers.smoothgrad(_net(activation="softmax"), IMG), ValueError, "logits"),
     ("gradcam class out of range", lambda: helpers.gradcam(_cam_net(), PHOTO32, 3), IndexError, "0..2"),
-    ("gradcam class as a name", lambda: helpers.gradcam(_cam_net(), PHOTO32, "tiger cat"), IndexError, "integer"),
+    ("gradcam class name not a class", lambda: helpers.gradcam(_cam_net(), PHOTO32, "tiger cat"), ValueError, "0..2"),
     ("heatmap class out of range", lambda: cam.heatmap(cam.context(_cam_net(), PHOTO32), np.array(7)),
      IndexError, "0..2"),
     ("1x1 layer after global pooling", lambda: helpers.gradcam(_cam_net(keep_pooled=True), PHOTO32, 0, "pooled"),
@@ -351,3 +351,144 @@ def test_normalize_gives_uint8_maps_or_a_contract_error(maps, mode, value_range)
 def test_overlay_refuses_an_empty_heatmap():
     with pytest.raises(ValueError, match="heatmap"):
         helpers.overlay(IMG, np.zeros((0, 3), np.float32))
+
+
+# --------------------------------------------------------------------------- a new learner's rough inputs
+def _tiny_conv_net():
+    """stem (conv) -> conv2 (conv) -> global pooling -> 3 logits; small enough to build in a second."""
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(4, 3, name="stem")(inputs)
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv2")(x)
+    return keras.Model(inputs, keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(x)), name="tiny")
+
+
+ROUGH_INPUTS = [  # (id, call, the exact exception type, words the message must contain: the value and the fix)
+    ("activations layers=5", lambda: helpers.activations(_tiny_conv_net(), PHOTO32, layers=5),
+     V.ArgumentTypeError, ["5", "layer name", "list of names", "None"]),
+    ("activations layers=2.5", lambda: helpers.activations(_tiny_conv_net(), PHOTO32, layers=2.5),
+     V.ArgumentTypeError, ["2.5", "list of names"]),
+    ("activations layers=[5]", lambda: helpers.activations(_tiny_conv_net(), PHOTO32, layers=[5]),
+     V.ArgumentTypeError, ["5", "string", "Keras layer"]),
+    ("feature model layers=5", lambda: helpers.feature_model(_tiny_conv_net(), 5), V.ArgumentTypeError,
+     ["5", "layer name"]),
+    ("find_layer(model, 3)", lambda: helpers.find_layer(_tiny_conv_net(), 3), V.LayerTypeError,
+     ["3", "string", "get_layer"]),
+    ("layer_names of a model name", lambda: helpers.layer_names("efficientnet_lite0"), TypeError,
+     ["'efficientnet_lite0'", "helpers.load_model("]),
+    ("find_layer in a model name", lambda: helpers.find_layer("efficientnet_lite0", "stem_conv"), TypeError,
+     ["'efficientnet_lite0'", "helpers.load_model("]),
+    ("feature model of a model name", lambda: helpers.feature_model("vgg16", ["block1_conv1"]), TypeError,
+     ["'vgg16'", "helpers.load_model("]),
+    ("overlay of a photo name", lambda: helpers.overlay("chelsea", np.ones((4, 4))), V.ArgumentTypeError,
+     ["'chelsea'", "helpers.load_image('chelsea')"]),
+    ("gradcam of a photo name", lambda: helpers.gradcam(_cam_net(), "chelsea", 0), V.ArgumentTypeError,
+     ["'chelsea'", "helpers.load_image('chelsea')"]),
+    ("activations of file bytes", lambda: helpers.activations(_tiny_conv_net(), b"\x89PNG...", ["stem"]),
+     V.ArgumentTypeError, ["bytes", "helpers.load_image(data)"]),
+    ("class name misspelt", lambda: helpers.gradcam(helpers.load_model(), PHOTO32, class_index="tigr cat"),
+     ValueError, ["'tigr cat'", "'tiger cat' (282)", "0..999"]),
+    ("class name matching several", lambda: M.check_class_index(helpers.load_model(), "cat"), ValueError,
+     ["'cat'", "'tiger cat' (282)", "class index"]),
+    ("class name twice in ImageNet", lambda: M.check_class_index(helpers.load_model(), "crane"), ValueError,
+     ["'crane' (134)", "'crane' (517)", "class index"]),
+    ("filter method misspelt", lambda: helpers.filter_patterns(_tiny_conv_net(), "stem", 0, size=16, method="robustt"),
+     ValueError, ["'robustt'", "'robust'", "'classic'"]),
+    ("check_number of text", lambda: V.check_number("noise", "0.1", 0.0, 10.0), V.ArgumentTypeError,
+     ["noise", "'0.1'", "number"]),
+    ("check_number out of range", lambda: V.check_number("noise", 11, 0.0, 10.0), ValueError, ["noise", "0..10", "11"]),
+]
+
+
+@pytest.mark.parametrize("call, error, words", [r[1:] for r in ROUGH_INPUTS], ids=[r[0] for r in ROUGH_INPUTS])
+def test_rough_input_is_refused_with_the_value_and_the_fix(call, error, words):
+    with pytest.raises(CONTRACT) as info:
+        call()
+    assert type(info.value) is error, (type(info.value), info.value)
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_layer_objects_are_accepted_wherever_layer_names_are():
+    model = _tiny_conv_net()
+    by_name = helpers.activations(model, PHOTO32, layers=["conv2", "stem"])
+    by_object = helpers.activations(model, PHOTO32, layers=[model.get_layer("stem"), model.get_layer("conv2")])
+    assert list(by_object) == list(by_name) == ["stem", "conv2"]
+    for name in by_name:
+        np.testing.assert_array_equal(by_object[name], by_name[name])
+    np.testing.assert_array_equal(helpers.activations(model, PHOTO32, layers=model.get_layer("stem"))["stem"],
+                                  by_name["stem"])
+    assert helpers.find_layer(model, model.get_layer("conv2")).name == "conv2"
+    kw = dict(size=16, steps=2)
+    np.testing.assert_array_equal(helpers.filter_patterns(model, model.get_layer("stem"), [0, 1], **kw),
+                                  helpers.filter_patterns(model, "stem", [0, 1], **kw))
+
+
+def test_a_class_name_is_the_class_index():
+    model = helpers.load_model()
+    cat = helpers.load_image("cat_and_coffee", size=224)
+    by_index = helpers.gradcam(model, cat, class_index=282)
+    for name in ("tiger cat", "Tiger Cat", " TIGER CAT "):
+        np.testing.assert_array_equal(helpers.gradcam(model, cat, class_index=name), by_index)
+    assert M.check_class_index(model, "tabby cat") == 281  # an ImageNet synonym of 'tabby'
+    assert M.check_class_index(model, "espresso mak") == 550  # part of exactly one class's name
+    np.testing.assert_array_equal(helpers.gradcam(model, np.stack([cat, cat]), ["tiger cat", 967]),
+                                  helpers.gradcam(model, np.stack([cat, cat]), [282, 967]))
+    np.testing.assert_array_equal(helpers.gradient_saliency(model, cat, "espresso"),
+                                  helpers.gradient_saliency(model, cat, 967))
+    own = helpers.register_model(_cam_net(name="pets"), "pets", ["cat", "dog", "bird"])
+    np.testing.assert_array_equal(helpers.gradcam(own, PHOTO32, "Dog"), helpers.gradcam(own, PHOTO32, 1))
+    ctx = cam.context(own, PHOTO32)
+    np.testing.assert_array_equal(cam.heatmap(ctx, "bird"), cam.heatmap(ctx, 2))
+
+
+def test_method_names_in_any_case():
+    model = _tiny_conv_net()
+    kw = dict(size=16, steps=2)
+    np.testing.assert_array_equal(helpers.filter_patterns(model, "stem", 0, method="Robust", **kw),
+                                  helpers.filter_patterns(model, "stem", 0, method="robust", **kw))
+    assert helpers.visualize_filters(model, "stem", 0, method="CLASSIC", **kw).method == "classic"
+    np.testing.assert_array_equal(helpers.gradcam(_cam_net(), PHOTO32, 1, method="Grad-CAM++"),
+                                  helpers.gradcam(_cam_net(), PHOTO32, 1, method="gradcam++"))
+    maps = np.arange(8.0).reshape(2, 2, 2)
+    np.testing.assert_array_equal(helpers.normalize(maps, "Layer"), helpers.normalize(maps, "layer"))
+
+
+def _pil_modes(tmp_path):
+    """One picture saved in the PNG modes a learner meets; each file with its Pillow mode."""
+    from PIL import Image
+
+    rgb = Image.fromarray(PHOTO32)
+    clear = rgb.quantize(8)
+    clear.info["transparency"] = 0  # palette entry 0 is see-through
+    pictures = {"P": rgb.quantize(8), "P+transparency": clear, "LA": rgb.convert("LA"), "RGBA": rgb.convert("RGBA"),
+                "I;16": Image.fromarray((np.arange(32 * 32).reshape(32, 32) * 61).astype(np.uint16)),
+                "L": rgb.convert("L"), "1": rgb.convert("1"), "RGB": rgb}
+    for name, picture in pictures.items():
+        path = tmp_path / f"{name.replace(';', '_').replace('+', '_')}.png"
+        picture.save(path)
+        yield name, path, Image.open(path)
+
+
+def test_a_pil_image_is_the_picture_its_file_is(tmp_path):
+    from PIL import Image
+
+    model = _cam_net()
+    seen = set()
+    for name, path, pil in _pil_modes(tmp_path):
+        seen.add(pil.mode)
+        from_file = helpers.load_image(path)
+        np.testing.assert_array_equal(helpers.load_image(pil), from_file, err_msg=name)
+        np.testing.assert_array_equal(helpers.load_image(pil, size=16), helpers.load_image(path, size=16), err_msg=name)
+        heat = np.ones((4, 4))
+        np.testing.assert_array_equal(helpers.overlay(pil, heat), helpers.overlay(from_file, heat), err_msg=name)
+        np.testing.assert_array_equal(helpers.gradcam(model, pil, 1), helpers.gradcam(model, from_file, 1),
+                                      err_msg=name)
+        np.testing.assert_array_equal(helpers.activations(model, pil, ["conv2"])["conv2"],
+                                      helpers.activations(model, from_file, ["conv2"])["conv2"])
+    assert {"P", "LA", "RGBA", "I;16"} <= seen
+    palette = Image.open(tmp_path / "P.png")
+    # np.asarray of a palette image is its palette indices, not grey values: the PIL image itself is the picture
+    assert np.asarray(palette).ndim == 2 and not np.array_equal(helpers.load_image(np.asarray(palette)),
+                                                                helpers.load_image(palette))
+    keras_pil = keras.utils.load_img(tmp_path / "RGB.png")  # what Keras' tutorials load a picture with
+    np.testing.assert_array_equal(helpers.load_image(keras_pil), helpers.load_image(tmp_path / "RGB.png"))

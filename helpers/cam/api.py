@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models import check_classifier
-from ..validation import check_class_index, check_int, check_model
+from ..models import check_classifier, class_index_of
+from ..validation import check_int, check_model
 from .base import available_methods, check_counterfactual, get_method
 from .context import Context, batch_contexts
 from .engine import check_resolution, class_indices, contract_errors, engine, prepare_input
@@ -27,8 +27,8 @@ def gradcam(model, image, class_index=None, layer=None, *, method="gradcam", cou
             heads (class 1 = +logit, class 0 = -logit) work.
         image: uint8 / float (H, W, 3) RGB 0..255, or a batch (N, H, W, 3). It is stretched to
             the model's input size (not cropped) and never modified.
-        class_index: which class to explain (a list: one per image of a batch); ``None`` = the
-            top predicted class.
+        class_index: which class to explain, an index or a class name (``"tiger cat"``, in any case,
+            or an ImageNet synonym); a list: one per image of a batch; ``None`` = the top predicted class.
         layer: the feature-map layer; ``None`` = the last spatial layer before the global
             pooling (``"top_activation"`` here). Earlier layers: finer but noisier maps.
         method: ``"gradcam"`` (default), ``"gradcam++"``, ``"layercam"``, ``"scorecam"`` or
@@ -42,7 +42,8 @@ def gradcam(model, image, class_index=None, layer=None, *, method="gradcam", cou
 
     Raises:
         TypeError: not a Keras model (e.g. its name: call :func:`helpers.load_model` first).
-        IndexError: class index out of range. KeyError: unknown layer. ValueError: a layer
+        IndexError: class index out of range; ValueError: a class name matching no class or several
+        (the closest are listed). KeyError: unknown layer. ValueError: a layer
         without feature maps (e.g. Dense, global pooling) or whose map is 1 x 1 for this image,
         a model without class logits (a regression head, a softmax still on), a bad image or
         method; a TensorFlow error while computing (e.g. out of memory) as a ValueError.
@@ -86,7 +87,7 @@ def heatmap(ctx: Context, class_index=None, method="gradcam", *, counterfactual:
         raise TypeError(f"heatmap() takes a helpers.cam.Context (helpers.cam.context(model, image, layer)), "
                         f"got {type(ctx).__name__}")
     if class_index is not None:  # checked here: a wrong index must not reach tf.gather
-        class_index = (check_class_index(class_index, ctx.engine.num_classes) if ctx.engine is not None
+        class_index = (class_index_of(ctx.engine.info, class_index) if ctx.engine is not None
                        else check_int("class_index", class_index, 0))
     with contract_errors(f"{m.label} at layer {ctx.layer!r}"):
         small = m.heatmap(ctx, class_index, counterfactual=counterfactual)

@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from .._cache import store
 from ..features import LOGITS, feature_model, find_layer, is_spatial, iter_layers, output_shape, require_spatial
+from ..images import as_array
 from ..models import check_class_index, check_classifier, class_logits, prepare
 from ..validation import FOREIGN_ERRORS, check_model, contract_error
 
@@ -123,7 +124,8 @@ class Engine:
 
     def __init__(self, model: keras.Model, layer: str):
         self.layer = layer
-        self.binary = check_classifier(model).binary
+        self.info = check_classifier(model)  # the class names, for classes given by name
+        self.binary = self.info.binary
         self.fm = feature_model(model, [layer], with_logits=True)
         self.input_shape = tuple(self.fm.inputs[0].shape[1:])
         self.map_shape = tuple(self.fm.output[layer].shape[1:])
@@ -135,8 +137,9 @@ class Engine:
         compile_ = functools.partial(tf.function, autograph=False, jit_compile=False)
         self.grads = compile_(functools.partial(self._grads), input_signature=[x_spec, i_spec])
         self.forward = compile_(functools.partial(self._forward), input_signature=[x_spec])
+        masks_spec = tf.TensorSpec((1, *self.map_shape[:2], None), tf.float32)
         self.masked_probs = compile_(functools.partial(self._masked_probs), input_signature=[
-            tf.TensorSpec((1, *self.input_shape), tf.float32), tf.TensorSpec((1, *self.map_shape[:2], None), tf.float32)])
+            tf.TensorSpec((1, *self.input_shape), tf.float32), masks_spec])
         self._head = None
 
     def _run(self, x):
@@ -223,8 +226,9 @@ def prepare_input(model: keras.Model, image) -> tuple[np.ndarray, bool, tuple[in
         >>> x.shape, single, hw
         ((1, 224, 224, 3), True, (100, 50))
     """
+    image = as_array(image)  # a PIL image as its pixels; a photo name: "load it first"
     batch, single = prepare(model, image, crop=False)  # a float32 copy
-    h, w = np.shape(image)[-3:-1]
+    h, w = image.shape[:2] if single else image.shape[1:3]  # (H, W) grey has no channel axis
     return batch, single, (int(h), int(w))
 
 

@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from ..features import layer_kind, trace_model
 from ..models import check_classifier, class_logits, forward_fn, model_input_shape
-from ..validation import MAX_STEPS, check_int
+from ..validation import MAX_STEPS, check_int, check_number
 from .engine import cam_store, class_indices, contract_errors, prepare_input
 from .maths import pixel_map
 
@@ -165,7 +165,7 @@ def smoothgrad(model, image, class_index=None, *, samples: int = 25, noise: floa
         (224, 224)
     """
     samples = _check_count("samples", samples)
-    noise = _check_number("noise", noise, 0.0, 10.0)
+    noise = check_number("noise", noise, 0.0, 10.0)
     rng = np.random.default_rng(None if seed is None else check_int("seed", seed, 0))
 
     def mean_grad(x, c):
@@ -228,7 +228,7 @@ def _baseline(model, baseline, x: np.ndarray) -> np.ndarray:
     if baseline is None:
         return np.zeros_like(x)
     if np.ndim(baseline) == 0:
-        return np.full_like(x, _check_number("baseline", baseline, 0.0, 255.0))
+        return np.full_like(x, check_number("baseline", baseline, 0.0, 255.0))
     b, _ = prepare_input(model, baseline)[:2]
     if len(b) != 1:
         raise ValueError(f"the baseline is one image (H, W, 3) or a number, got shape {np.shape(baseline)}")
@@ -243,14 +243,3 @@ def _check_count(name, value) -> int:
         raise
     except ValueError:
         raise ValueError(f"{name} must be a positive integer up to {MAX_STEPS}, got {value!r:.40}") from None
-
-
-def _check_number(name, value, low: float, high: float) -> float:
-    """A finite real number in ``low..high`` (a 0-d array counts)."""
-    v = np.asarray(value)
-    if v.ndim != 0 or v.dtype == bool or not np.issubdtype(v.dtype, np.number) or np.iscomplexobj(v):
-        raise TypeError(f"{name} must be a number, got {value!r:.60}")
-    f = float(v)
-    if not (np.isfinite(f) and low <= f <= high):
-        raise ValueError(f"{name} must be a finite number in {low:g}..{high:g}, got {f!r}")
-    return f

@@ -10,7 +10,9 @@ import keras
 import numpy as np
 
 from ..features import LOGITS, output_shape, require_spatial
-from ..validation import MAX_STEPS, check_int, check_model  # noqa: F401  (re-exported for the filters modules)
+
+# re-exported for the filters modules
+from ..validation import MAX_STEPS, check_choice, check_int, check_model  # noqa: F401
 
 MIN_SIZE = 16
 MAX_SIZE = 1024

@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from .._cache import array_budget, store
 from ..features import feature_fn, find_layer, is_spatial, predecessor, require_spatial
-from .checks import MIN_SIZE, check_filters, check_int, check_model, check_rate, check_size, check_steps
+from .checks import MIN_SIZE, check_choice, check_filters, check_int, check_model, check_rate, check_size, check_steps
 from .objectives import border_crop, channel
 from .presets import CLASSIC_STEPS, METHODS, PRESETS
 from .render import ascend
@@ -126,10 +126,10 @@ def visualize_filters(model: keras.Model, layer: str, filters, *, size: int = 12
         >>> r.target, r.undriven
         ('block5a_expand_bn', ())
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    method = check_choice("method", method, METHODS, ignore_case=True)  # "Robust" is "robust"
     preset = PRESETS[method]
     check_model(model)
+    layer = find_layer(model, layer).name  # a Keras layer object is taken as its name
     size, steps, seed = check_size(size), check_steps(steps), check_int("seed", seed, 0)
     rate = preset.rate if step is None else check_rate(step, "step")
     filters = check_filters(model, layer, filters)

@@ -48,7 +48,7 @@ from .decoding import (  # noqa: F401  (the public names of helpers.images)
     read_header,
 )
 from .jpeg import jpeg_end, jpeg_reduction  # noqa: F401
-from .pixels import array_to_rgb_uint8, over_white, uint16_to_uint8  # noqa: F401
+from .pixels import Image, array_to_rgb_uint8, as_array, over_white, pil_to_array, uint16_to_uint8  # noqa: F401
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 IMAGES_DIR = DATA_DIR / "images"
@@ -71,7 +71,8 @@ def load_image(source, size=None, *, crop: bool = True, formats=None) -> np.ndar
     Args:
         source: a file path, the name of a bundled photo (``"chelsea"``, ``"coffee"``,
             ``"cat_and_coffee"`` ...; see :func:`sample_images`), encoded bytes (e.g. what an
-            ipywidgets ``FileUpload`` gives: its value entry or its ``content``), or an array
+            ipywidgets ``FileUpload`` gives: its value entry or its ``content``), a PIL image (e.g. from
+            ``keras.utils.load_img``; palette, 16-bit and alpha modes converted as for a file), or an array
             (H x W grey, H x W x 3 RGB, H x W x 4 RGBA; uint8, uint16 (16-bit), bool, other
             integers 0..255, or float -- floats whose maximum is at most 1 are taken as 0..1,
             otherwise as 0..255).
@@ -167,10 +168,10 @@ def _to_rgb_uint8(source, formats: tuple[str, ...], target: tuple[int, int] | No
         if path.is_dir():
             raise ValueError(f"{str(path)!r} is a folder, not an image file")
         return decode(path.read_bytes(), repr(str(path)), formats, target)
-    if source is not None and (isinstance(source, np.ndarray) or hasattr(source, "__array__")):
-        return array_to_rgb_uint8(np.asarray(source))
+    if source is not None and (isinstance(source, (np.ndarray, Image.Image)) or hasattr(source, "__array__")):
+        return array_to_rgb_uint8(source)  # a PIL image through Pillow's own conversion (palette, 16-bit ...)
     raise ArgumentTypeError(f"cannot read an image from a {type(source).__name__}; "
-                            "give a path, a bundled photo name, bytes, or a numpy array")
+                            "give a path, a bundled photo name, bytes, a PIL image or a numpy array")
 
 
 def check_batch(image, channels: int = 3) -> tuple[np.ndarray, bool]:
@@ -184,10 +185,7 @@ def check_batch(image, channels: int = 3) -> tuple[np.ndarray, bool]:
         ValueError: wrong number of dimensions or channels, an empty batch, NaN/inf, or values
             outside the range the dtype implies.
     """
-    if image is None or isinstance(image, (str, bytes, os.PathLike, dict)):
-        raise ArgumentTypeError(f"expected an image array, got {type(image).__name__} {image!r:.60}: read the "
-                                "picture first, e.g. image = helpers.load_image('chelsea', size=model)")
-    a = np.asarray(image)
+    a = as_array(image)  # a path or name: "load it with helpers.load_image first"; a PIL image converted
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise ArgumentTypeError(f"image values must be numbers (uint8 0..255 or float 0..1 / 0..255); "
                                 f"got dtype {a.dtype}")

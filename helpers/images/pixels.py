@@ -8,15 +8,55 @@ compositing of a 7000 x 7000 RGBA picture took ~40 bytes a pixel, 2 GB).
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageOps
 
-from ..validation import to_uint8
+from ..validation import check_image_array, to_uint8
 
 _BLOCK_PIXELS = 1 << 20  # pixels converted at a time: the temporaries stay a few MB whatever the picture
 
 
-def array_to_rgb_uint8(array: np.ndarray) -> np.ndarray:
-    """Convert a grey / RGB / RGBA array of any common dtype to uint8 RGB (see :func:`load_image`)."""
-    a = np.asarray(array)
+def as_array(image) -> np.ndarray:
+    """An image given where pixels belong, as an array: a PIL image (what ``keras.utils.load_img``
+    returns) through :func:`pil_to_array`; a path, photo name or bytes refused with how to load it.
+
+    ``np.asarray`` of a palette ("P") PIL image gives its palette *indices*, which no array check can
+    tell from grey values: pass the PIL image itself (or its file) instead.
+    """
+    image = check_image_array(image)
+    return pil_to_array(image) if isinstance(image, Image.Image) else np.asarray(image)
+
+
+def pil_to_array(image: Image.Image) -> np.ndarray:
+    """A PIL image's pixels as load_image reads its file: upright by its EXIF orientation, palette ("P")
+    and other colour modes converted by Pillow, alpha ("LA", "RGBA", "P" with transparency) kept for
+    compositing over white, 16-bit grey ("I;16", "I") as uint16, "F" as floats, "1" as 0/255.
+
+    Example:
+        >>> pil_to_array(Image.new("P", (2, 1), 0)).shape
+        (1, 2, 3)
+    """
+    if image.getexif().get(274, 1) != 1:  # EXIF orientation: the picture as it is meant to be seen
+        image = ImageOps.exif_transpose(image)
+    mode = image.mode
+    if mode in ("RGB", "RGBA", "L"):
+        return np.asarray(image)
+    if mode == "1":
+        return np.asarray(image.convert("L"))
+    if mode.startswith("I;16") or mode == "I":
+        a = np.asarray(image)
+        if a.size and (a.min() < 0 or a.max() > 65535):
+            raise ValueError(f"a PIL image of mode {mode!r} holds {a.min()}..{a.max()}; 16-bit pictures hold 0..65535")
+        return a.astype(np.uint16)
+    if mode == "F":
+        return np.asarray(image)
+    alpha = mode in ("LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)
+    return np.asarray(image.convert("RGBA" if alpha else "RGB"))
+
+
+def array_to_rgb_uint8(array) -> np.ndarray:
+    """Convert a grey / RGB / RGBA array of any common dtype (or a PIL image) to uint8 RGB (see
+    :func:`load_image`); a path, photo name or bytes is refused with how to load it."""
+    a = as_array(array)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):

@@ -55,7 +55,7 @@ def overlay(image, heatmap, alpha=0.4, colormap="jet") -> np.ndarray:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)) \
             or not 0.0 <= float(alpha) <= 1.0:
         raise ValueError(f"alpha must be a number between 0 and 1, got {alpha!r}")
-    img = array_to_rgb_uint8(np.asarray(image))
+    img = array_to_rgb_uint8(image)  # a photo name or path: "load it with helpers.load_image first"
     h = np.asarray(heatmap, np.float32)
     if h.ndim != 2:
         raise ValueError(f"a heatmap is a 2-D array (height, width); got shape {h.shape}")
