@@ -24,6 +24,15 @@ def test_layer_contract_holds():
     assert "BROKEN" not in run.stdout and "KEPT" in run.stdout
 
 
+def test_ruff_is_clean():
+    """ruff, with the rules chosen in pyproject.toml, finds nothing in the package, tests and scripts."""
+    exe = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail("ruff is not installed: pip install -r requirements-dev.txt")
+    run = subprocess.run([exe, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
 def test_no_import_cycles():
     """No module imports (at the top or inside a function) one that leads back to it."""
     import grimp

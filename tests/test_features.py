@@ -149,7 +149,7 @@ def test_subclassed_model_is_refused_with_a_clear_message():
     class Net(keras.Model):
         def __init__(self):
             super().__init__()
-            self.conv = keras.layers.Conv2D(2, 3)
+            self.conv = keras.layers.Conv2D(2, 3, name="conv")  # named: Keras numbers unnamed layers per process
 
         def call(self, x):
             return self.conv(x)
@@ -157,7 +157,7 @@ def test_subclassed_model_is_refused_with_a_clear_message():
     net = Net()
     net(np.zeros((1, 8, 8, 3), np.float32))
     with pytest.raises(ValueError, match="subclassed"):
-        feature_model(net, ["conv2d"], input_shape=(8, 8, 3))
+        feature_model(net, ["conv"], input_shape=(8, 8, 3))
 
 
 def test_flat_model_at_its_own_size_uses_the_direct_sub_model(default_model):
