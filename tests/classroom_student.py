@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import socket
 import struct
 import time
 import urllib.request
@@ -31,6 +32,13 @@ from websockets.sync.client import connect
 SESSION_COOKIE = "solara-session-id"
 # websockets >= 16 warns unless a connection kept outside a ``with`` block says so
 _DIRECT = {"legacy": True} if "legacy" in inspect.signature(connect).parameters else {}
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a test server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def serialize(msg: dict, buffers=()) -> bytes | str:

@@ -12,7 +12,6 @@ import asyncio
 import datetime
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -31,6 +30,8 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
+
+from classroom_student import free_port
 
 from helpers.apps.guard import COOKIE, ClassCodeMiddleware
 from helpers.apps.pool import WorkerPool
@@ -315,12 +316,6 @@ def test_classroom_uploads_are_jpeg_png_or_webp_only():
 
 
 # -- five students in a real browser ---------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def classroom():
     if not Path(CHROMIUM).exists():
@@ -330,7 +325,7 @@ def classroom():
     pytest.importorskip("playwright.async_api")
     from helpers.apps.server import start
 
-    port = _free_port()
+    port = free_port()
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
         proc = start(port, log=log)
         try:

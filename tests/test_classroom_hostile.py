@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from classroom_student import Student
+from classroom_student import Student, free_port
 
 from helpers.apps.guard import COOKIE
 
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.server
 CODE = "hostile-test-code-42"
 SETTINGS = {"CLASSROOM_MAX_STUDENTS": "6", "CLASSROOM_TABS_PER_BROWSER": "3", "CLASSROOM_CULL_MINUTES": "0.2",
             "CLASSROOM_MAX_UPLOAD_MB": "2"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -48,7 +42,7 @@ class Server:
 def _serve(env):
     from helpers.apps.server import start
 
-    port = _free_port()
+    port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log")
     proc = start(port, env={**SETTINGS, **env}, log=log)
     return Server(proc, f"http://127.0.0.1:{port}", log)
@@ -382,7 +376,7 @@ def test_save_sends_a_download_and_writes_nothing_on_the_server(loopback):
 def test_the_ipv6_loopback_is_served_in_loopback_mode():
     from helpers.apps.server import start
 
-    port = _free_port()
+    port = free_port()
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
         proc = start(port, host="::1", env=SETTINGS, log=log)
         try:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import CHROMIUM, FLAGS, _free_port, _real_errors  # same Chromium, flags and helpers
+from classroom_student import free_port
+from test_browser import CHROMIUM, FLAGS, _real_errors  # same Chromium, flags and helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "build" / "jupyterlab"
@@ -56,7 +57,7 @@ class JupyterLab:
         for path, values in SETTINGS.items():
             (settings / path).parent.mkdir(parents=True, exist_ok=True)
             (settings / path).write_text(json.dumps(values))
-        self.port, self.token = _free_port(), secrets.token_hex(16)
+        self.port, self.token = free_port(), secrets.token_hex(16)
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "JUPYTERLAB_SETTINGS_DIR": str(settings),
                "PYTHONPATH": str(ROOT)}
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
