@@ -29,7 +29,6 @@ from http.cookies import SimpleCookie
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-SESSION_COOKIE = "solara-session-id"
 # websockets >= 16 warns unless a connection kept outside a ``with`` block says so
 _DIRECT = {"legacy": True} if "legacy" in inspect.signature(connect).parameters else {}
 

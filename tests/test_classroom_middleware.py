@@ -228,8 +228,10 @@ def test_a_new_tab_takes_the_seat_of_an_abandoned_one():
 
 
 def test_seat_limits_are_checked():
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match=r"max_kernels must be in 1\.\.inf, got 0"):
         Seats(_app(), max_kernels=0)
+    with pytest.raises(TypeError, match="per_browser"):
+        Seats(_app(), max_kernels=2, per_browser=2.5)
 
 
 # -- the class code ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
 from .._compat import close_kernel, live_kernels
+from ..validation import check_int
 
 __all__ = ["Seats", "SESSION_COOKIE", "FULL_PAGE"]
 
@@ -44,11 +45,10 @@ class Seats:
 
     def __init__(self, app, *, max_kernels: int, per_browser: int = 3, sockets_per_kernel: int = 2,
                  kernels=live_kernels, close=close_kernel):
-        if max_kernels < 1 or per_browser < 1 or sockets_per_kernel < 1:
-            raise ValueError(f"seat limits must be at least 1, got max_kernels={max_kernels}, "
-                             f"per_browser={per_browser}, sockets_per_kernel={sockets_per_kernel}")
         self.app = app
-        self.max_kernels, self.per_browser, self.sockets_per_kernel = max_kernels, per_browser, sockets_per_kernel
+        self.max_kernels = check_int("max_kernels", max_kernels, 1)
+        self.per_browser = check_int("per_browser", per_browser, 1)
+        self.sockets_per_kernel = check_int("sockets_per_kernel", sockets_per_kernel, 1)
         self._kernels, self._close = kernels, close
         self._lock = threading.Lock()
         self._sockets: collections.Counter = collections.Counter()   # kernel id -> open websockets
