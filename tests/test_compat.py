@@ -222,7 +222,7 @@ def test_browsers_cannot_build_widgets_on_the_server(monkeypatch):
 
 def test_uvicorn_h11_still_sets_headers_per_request_and_reports_each_response():
     """What header_timeout_protocol relies on (its behaviour is tested against the real server in
-    test_classroom_hostile.py::test_slow_headers_do_not_hold_connections)."""
+    tests/apps/test_hostile.py::test_slow_headers_do_not_hold_connections)."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     events = inspect.getsource(H11Protocol.handle_events)
@@ -233,7 +233,7 @@ def test_uvicorn_h11_still_sets_headers_per_request_and_reports_each_response():
 
 def test_solara_still_keeps_its_kernels_in_one_dict():
     """What live_kernels and close_kernel rely on (the seat limits' behaviour is tested against the
-    real server in test_classroom_hostile.py)."""
+    real server in tests/apps/test_hostile.py)."""
     out = _fresh_python("""
         import dataclasses
         from helpers import _compat

@@ -1,24 +1,11 @@
 """The shared feature-model mechanism: layer lookup and multi-output models for any Keras model."""
+import keras
 import numpy as np
 import pytest
-import keras
+from kit import conv_base, sub_model_output
 
 import helpers
 from helpers.features import feature_model, find_layer, layer_names, require_spatial
-
-
-def _conv_base(input_shape=(32, 32, 3)):
-    inputs = keras.Input(input_shape)
-    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="base_conv1")(inputs)
-    x = keras.layers.MaxPooling2D(name="base_pool1")(x)
-    x = keras.layers.Conv2D(16, 3, padding="same", name="base_conv2")(x)
-    x = keras.layers.ReLU(name="base_relu2")(x)
-    return keras.Model(inputs, x, name="base")
-
-
-def _direct(model, name, x):
-    """Independent value: the textbook sub-model of a flat model, called eagerly."""
-    return keras.Model(model.input, model.get_layer(name).output)(x).numpy()
 
 
 def test_flat_model_values_equal_direct_sub_models(default_model, cat_224):
@@ -27,7 +14,7 @@ def test_flat_model_values_equal_direct_sub_models(default_model, cat_224):
     outs = feature_model(default_model, names, with_logits=True)(x)
     assert list(outs) == [*names, "logits"]
     for name in names:
-        np.testing.assert_allclose(outs[name].numpy(), _direct(default_model, name, x), atol=1e-5)
+        np.testing.assert_allclose(outs[name].numpy(), sub_model_output(default_model, name, x), atol=1e-5)
     np.testing.assert_allclose(outs["logits"].numpy(), default_model(x).numpy(), atol=1e-4)
 
 
@@ -41,12 +28,12 @@ def test_feature_models_are_cached_and_truncated(default_model):
 
 def test_nested_sequential_transfer_learning_shape():
     """Sequential([base, GAP, Dense]) -- the shape that gives other tools 'Graph disconnected'."""
-    base = _conv_base()
+    base = conv_base()
     model = keras.Sequential([base, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
     model.build((None, 32, 32, 3))
     x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
     conv2, relu2, z = feature_model(model, ["base_conv2", "base_relu2"], with_logits=True)(x).values()
-    np.testing.assert_allclose(conv2.numpy(), _direct(base, "base_conv2", x), atol=1e-5)
+    np.testing.assert_allclose(conv2.numpy(), sub_model_output(base, "base_conv2", x), atol=1e-5)
     np.testing.assert_allclose(relu2.numpy(), np.maximum(conv2.numpy(), 0), atol=1e-6)
     np.testing.assert_allclose(z.numpy(), model(x).numpy(), atol=1e-5)
     assert layer_names(model) == ["base_conv1", "base_pool1", "base_conv2", "base_relu2"]
@@ -55,13 +42,13 @@ def test_nested_sequential_transfer_learning_shape():
 
 
 def test_nested_functional_model_and_other_input_size():
-    base = _conv_base((None, None, 3))
+    base = conv_base((None, None, 3))
     inputs = keras.Input((32, 32, 3))
     y = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(base(inputs)))
     model = keras.Model(inputs, y)
     x = np.random.default_rng(1).uniform(0, 255, (1, 48, 48, 3)).astype(np.float32)
     (pool,) = feature_model(model, ["base_pool1"], input_shape=(48, 48, 3))(x).values()
-    np.testing.assert_allclose(pool.numpy(), _direct(base, "base_pool1", x), atol=1e-5)
+    np.testing.assert_allclose(pool.numpy(), sub_model_output(base, "base_pool1", x), atol=1e-5)
 
 
 def test_plain_sequential_model():
@@ -133,7 +120,7 @@ def test_feature_fn_returns_the_layers_in_the_order_asked_for(default_model, cat
     x = cat_224[None].astype(np.float32)
     a, b = feature_fn(default_model, ["block2b_add", "stem_conv"])(x)
     assert a.shape == (1, 56, 56, 24) and b.shape == (1, 112, 112, 32)
-    np.testing.assert_allclose(b.numpy(), _direct(default_model, "stem_conv", x), atol=1e-5)
+    np.testing.assert_allclose(b.numpy(), sub_model_output(default_model, "stem_conv", x), atol=1e-5)
 
 
 def test_predecessor_is_the_layer_whose_output_feeds_it(default_model):

@@ -16,6 +16,7 @@ import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from kit import conv_classifier
 
 import helpers
 from helpers import cam
@@ -354,24 +355,21 @@ def test_overlay_refuses_an_empty_heatmap():
 
 
 # --------------------------------------------------------------------------- a new learner's rough inputs
-def _tiny_conv_net():
-    """stem (conv) -> conv2 (conv) -> global pooling -> 3 logits; small enough to build in a second."""
-    inputs = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(4, 3, name="stem")(inputs)
-    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv2")(x)
-    return keras.Model(inputs, keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(x)), name="tiny")
+def _tiny():
+    """stem (conv) -> conv2 (conv, ReLU) -> global pooling -> 3 logits: built in a second."""
+    return conv_classifier(convs=(("stem", 4, None), ("conv2", 4, "relu")), name="tiny")
 
 
 ROUGH_INPUTS = [  # (id, call, the exact exception type, words the message must contain: the value and the fix)
-    ("activations layers=5", lambda: helpers.activations(_tiny_conv_net(), PHOTO32, layers=5),
+    ("activations layers=5", lambda: helpers.activations(_tiny(), PHOTO32, layers=5),
      V.ArgumentTypeError, ["5", "layer name", "list of names", "None"]),
-    ("activations layers=2.5", lambda: helpers.activations(_tiny_conv_net(), PHOTO32, layers=2.5),
+    ("activations layers=2.5", lambda: helpers.activations(_tiny(), PHOTO32, layers=2.5),
      V.ArgumentTypeError, ["2.5", "list of names"]),
-    ("activations layers=[5]", lambda: helpers.activations(_tiny_conv_net(), PHOTO32, layers=[5]),
+    ("activations layers=[5]", lambda: helpers.activations(_tiny(), PHOTO32, layers=[5]),
      V.ArgumentTypeError, ["5", "string", "Keras layer"]),
-    ("feature model layers=5", lambda: helpers.feature_model(_tiny_conv_net(), 5), V.ArgumentTypeError,
+    ("feature model layers=5", lambda: helpers.feature_model(_tiny(), 5), V.ArgumentTypeError,
      ["5", "layer name"]),
-    ("find_layer(model, 3)", lambda: helpers.find_layer(_tiny_conv_net(), 3), V.LayerTypeError,
+    ("find_layer(model, 3)", lambda: helpers.find_layer(_tiny(), 3), V.LayerTypeError,
      ["3", "string", "get_layer"]),
     ("layer_names of a model name", lambda: helpers.layer_names("efficientnet_lite0"), TypeError,
      ["'efficientnet_lite0'", "helpers.load_model("]),
@@ -383,7 +381,7 @@ ROUGH_INPUTS = [  # (id, call, the exact exception type, words the message must 
      ["'chelsea'", "helpers.load_image('chelsea')"]),
     ("gradcam of a photo name", lambda: helpers.gradcam(_cam_net(), "chelsea", 0), V.ArgumentTypeError,
      ["'chelsea'", "helpers.load_image('chelsea')"]),
-    ("activations of file bytes", lambda: helpers.activations(_tiny_conv_net(), b"\x89PNG...", ["stem"]),
+    ("activations of file bytes", lambda: helpers.activations(_tiny(), b"\x89PNG...", ["stem"]),
      V.ArgumentTypeError, ["bytes", "helpers.load_image(data)"]),
     ("class name misspelt", lambda: helpers.gradcam(helpers.load_model(), PHOTO32, class_index="tigr cat"),
      ValueError, ["'tigr cat'", "'tiger cat' (282)", "0..999"]),
@@ -391,7 +389,7 @@ ROUGH_INPUTS = [  # (id, call, the exact exception type, words the message must 
      ["'cat'", "'tiger cat' (282)", "class index"]),
     ("class name twice in ImageNet", lambda: M.check_class_index(helpers.load_model(), "crane"), ValueError,
      ["'crane' (134)", "'crane' (517)", "class index"]),
-    ("filter method misspelt", lambda: helpers.filter_patterns(_tiny_conv_net(), "stem", 0, size=16, method="robustt"),
+    ("filter method misspelt", lambda: helpers.filter_patterns(_tiny(), "stem", 0, size=16, method="robustt"),
      ValueError, ["'robustt'", "'robust'", "'classic'"]),
     ("check_number of text", lambda: V.check_number("noise", "0.1", 0.0, 10.0), V.ArgumentTypeError,
      ["noise", "'0.1'", "number"]),
@@ -409,7 +407,7 @@ def test_rough_input_is_refused_with_the_value_and_the_fix(call, error, words):
 
 
 def test_layer_objects_are_accepted_wherever_layer_names_are():
-    model = _tiny_conv_net()
+    model = _tiny()
     by_name = helpers.activations(model, PHOTO32, layers=["conv2", "stem"])
     by_object = helpers.activations(model, PHOTO32, layers=[model.get_layer("stem"), model.get_layer("conv2")])
     assert list(by_object) == list(by_name) == ["stem", "conv2"]
@@ -442,7 +440,7 @@ def test_a_class_name_is_the_class_index():
 
 
 def test_method_names_in_any_case():
-    model = _tiny_conv_net()
+    model = _tiny()
     kw = dict(size=16, steps=2)
     np.testing.assert_array_equal(helpers.filter_patterns(model, "stem", 0, method="Robust", **kw),
                                   helpers.filter_patterns(model, "stem", 0, method="robust", **kw))

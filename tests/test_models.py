@@ -1,7 +1,8 @@
 """The model contract: the embedded EfficientNet-Lite0, classics, users' files, predict."""
+import keras
 import numpy as np
 import pytest
-import keras
+from kit import conv_classifier
 
 import helpers
 from helpers import models as M
@@ -139,15 +140,14 @@ def test_offline_classic_model_fails_with_a_clear_message(monkeypatch):
         helpers.load_model("mobilenet_v2")
 
 
-def _small_classifier(final_activation, units):
-    inputs = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(4, 3, padding="same", name="conv")(inputs)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, keras.layers.Dense(units, activation=final_activation, name="head")(x))
+def _classifier(final_activation, units):
+    """conv (same padding) -> global pooling -> Dense 'head' with the given activation."""
+    return conv_classifier(convs=(("conv", 4, None),), padding="same", units=units, head_activation=final_activation,
+                           head="head")
 
 
 def test_user_file_softmax_removed_preprocessing_and_names(tmp_path):
-    model = _small_classifier("softmax", 3)
+    model = _classifier("softmax", 3)
     path = tmp_path / "mine.keras"
     model.save(path)
     x = np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
@@ -171,7 +171,7 @@ def test_user_file_softmax_removed_preprocessing_and_names(tmp_path):
 
 def test_single_sigmoid_head_is_two_classes(tmp_path):
     keras.utils.set_random_seed(3)
-    model = _small_classifier("sigmoid", 1)
+    model = _classifier("sigmoid", 1)
     model.get_layer("head").set_weights([np.full((4, 1), 0.01, np.float32), np.array([-0.3], np.float32)])
     path = tmp_path / "binary.keras"
     model.save(path)
@@ -233,7 +233,7 @@ def _save_and_load(model, tmp_path):
 
 
 def test_regression_head_is_refused_for_classes_unless_named(tmp_path):
-    model = _small_classifier(None, 1)
+    model = _classifier(None, 1)
     for m in (model, _save_and_load(model, tmp_path)):
         with pytest.raises(ValueError, match="regression"):
             helpers.predict(m, np.zeros((32, 32, 3), np.uint8))
@@ -246,7 +246,7 @@ def test_option_and_class_name_mistakes_are_refused_at_once():
         helpers.load_model("efficientnet_lite0", preprocess="tf")
     with pytest.raises(ValueError, match="built-in"):
         helpers.load_model("efficientnet_lite0", class_names=["a", "b"])
-    m = _small_classifier(None, 3)
+    m = _classifier(None, 3)
     with pytest.raises(ValueError, match="2 names but the model has 3 classes"):
         helpers.register_model(m, "toy", ["a", "b"])
     with pytest.raises(TypeError, match="not one string"):
@@ -300,7 +300,7 @@ def test_caches_are_freed_with_the_model(cat_224):
     from helpers import _cache
 
     def run():
-        model = _small_classifier(None, 3)
+        model = _classifier(None, 3)
         helpers.forward_fn(model)(np.zeros((1, 32, 32, 3), np.float32))
         helpers.predict(model, np.zeros((32, 32, 3), np.uint8))
         return _cache.cached_models()

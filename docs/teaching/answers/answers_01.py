@@ -1,6 +1,6 @@
 """Answer key, notebook 1 (intermediate activations). Each function takes the notebook's variables
 (``nb.model``, ``nb.everything``, ``nb.activation_layers``, ...) and returns what a learner would
-type into the answer cell. tests/test_exercises.py runs these answers through the notebook's checks.
+type into the answer cell. tests/exercises/test_exercises.py runs these answers through the notebook's checks.
 On the cat photo ("chelsea"): block2b_expand_activation channels 20, 25, 75, 79 (whiskers); block6d_activation
 is the first layer with more than half of its channels dead; block2a_dwconv (stride 2) makes 112 -> 56;
 stem_activation channel 3 is the weakest live channel (mean 0.004, peak 0.94).

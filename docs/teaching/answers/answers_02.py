@@ -1,6 +1,6 @@
 """Answer key, notebook 2 (filter visualisation). Each function takes the notebook's variables
 (``nb.gain``, ...) and returns what a learner would type into the answer cell.
-tests/test_exercises.py runs these answers through the notebook's checks.
+tests/exercises/test_exercises.py runs these answers through the notebook's checks.
 
 Exercise 3, measured on EfficientNet-Lite0, ``block5b_add``, 128 px, 30 steps, seed 0: five of the
 112 filters stay below 10x their start -- 102, 37, 19, 70, 96 (5.5x to 9.3x). All of them start far

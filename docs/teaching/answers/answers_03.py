@@ -1,6 +1,6 @@
 """Answer key, notebook 3 (Grad-CAM). Each function takes the notebook's variables (``nb.model``,
 ``nb.image``, ``nb.LAYER``, ``nb.by_size``, ...) and returns what a learner would type into the
-answer cell. tests/test_exercises.py runs these answers through the notebook's checks.
+answer cell. tests/exercises/test_exercises.py runs these answers through the notebook's checks.
 
 On "cat_and_coffee" with EfficientNet-Lite0: exercise 5 accepts every 28x28 layer (block3a_dwconv
 to block4a_expand_activation, e.g. block3b_add); exercise 3 accepts the map at 14x14 or at 224x224.

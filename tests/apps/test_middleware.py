@@ -2,7 +2,7 @@
 host and origin (helpers.apps.origin), websocket message limits and idle sockets
 (helpers.apps.frames), seats (helpers.apps.seats), the read-only front end (helpers.apps.assets)
 and the class code's redirect and back-off (helpers.apps.guard). The same checks against the real
-server are in test_classroom_hostile.py."""
+server are in tests/apps/test_hostile.py."""
 from __future__ import annotations
 
 import asyncio

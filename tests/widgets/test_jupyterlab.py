@@ -23,11 +23,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from kit import free_port
+from kit.browser import persistent_context, real_errors, require_chromium
 
-from classroom_student import free_port
-from test_browser import CHROMIUM, FLAGS, _real_errors  # same Chromium, flags and helpers
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "jupyterlab"
 # notebook -> label of the explorer's slider to move
 NOTEBOOKS = {
@@ -43,7 +42,7 @@ SETTINGS = {  # JupyterLab user settings: offline, no autosave, every cell rende
 }
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
-playwright = pytest.importorskip("playwright.sync_api")
+playwright = require_chromium(allow_module_level=True)
 
 
 class JupyterLab:
@@ -102,12 +101,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def browser_context():
-    with playwright.sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1400, "height": 1000})
+    with persistent_context(playwright, width=1400, height=1000) as ctx:
         yield ctx
-        ctx.close()
 
 
 def _explorer_pictures(page, slider_label) -> list[str]:
@@ -142,7 +137,6 @@ def _wait(condition, what, timeout):
     raise AssertionError(f"{what} within {timeout} s")
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (apt-get install chromium)")
 @pytest.mark.parametrize("notebook", list(NOTEBOOKS))
 def test_notebook_runs_in_jupyterlab_and_its_explorer_redraws(notebook, lab, browser_context):
     slider_label = NOTEBOOKS[notebook]
@@ -185,7 +179,7 @@ def test_notebook_runs_in_jupyterlab_and_its_explorer_redraws(notebook, lab, bro
               f"the picture did not change after moving the {slider_label!r} slider", 120)
         page.screenshot(path=str(SHOTS / f"{notebook}_2_{slider_label}.png"))
         print(f"{notebook}: all cells ran in {run_s:.0f} s, total {time.time() - t0:.0f} s")
-        assert not _real_errors(messages), _real_errors(messages)
+        assert not real_errors(messages), real_errors(messages)
     except Exception:
         page.screenshot(path=str(SHOTS / f"{notebook}_failed.png"))
         raise

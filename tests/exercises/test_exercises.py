@@ -20,7 +20,7 @@ from helpers.exercises import cam as ex3
 from helpers.exercises import capstone as ex4
 from helpers.exercises import filters as ex2
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = ROOT / "docs" / "teaching" / "answers"
 
 

@@ -1,7 +1,7 @@
 """The classroom server against hostile students and hostile web pages, at the protocol level.
 
 Real servers (``scripts/classroom.py`` in a child process) on 127.0.0.1 only: one in loopback mode,
-one with a class code. Every student here is tests/classroom_student.py speaking the page's own
+one with a class code. Every student here is tests/kit/student.py speaking the page's own
 websocket protocol (no browser), bounded in count and time. Each test is one class of attack:
 state crossing students, headers and paths, memory bombs, client-set bounds, server-side writes,
 seats and slow connections. The in-process checks of each middleware live in test_classroom.py.
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from classroom_student import Student, free_port
+from kit import free_port
+from kit.student import Student
 
 from helpers.apps.guard import COOKIE
 
@@ -354,7 +355,7 @@ def test_save_sends_a_download_and_writes_nothing_on_the_server(loopback):
     import cv2
 
     _wait_for_seats(loopback)
-    outputs = Path(__file__).resolve().parents[1] / "outputs"
+    outputs = Path(__file__).resolve().parents[2] / "outputs"
     before = sorted(outputs.rglob("*")) if outputs.exists() else []
     s = _student(loopback, "/gradcam")
     view = s.find("ImageModel")

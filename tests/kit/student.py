@@ -10,7 +10,7 @@ A control changes with ``comm_msg`` ``{"method": "update", "state": ...}`` on th
 id, a button click with ``{"method": "custom", "content": {"event": "click"}}``; ipywidgets'
 ``jupyter.widget.control`` comm answers ``request_states`` with every widget's state.
 
-Used by the hostile-input tests (tests/test_classroom_hostile.py) and any load test: a
+Used by the hostile-input tests (tests/apps/test_hostile.py) and any load test: a
 ``Student`` costs a few milliseconds of CPU per message, where a Chromium page costs seconds.
 Traffic goes to the address given (the tests use 127.0.0.1 only).
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import socket
 import struct
 import time
 import urllib.request
@@ -31,13 +30,6 @@ from websockets.sync.client import connect
 
 # websockets >= 16 warns unless a connection kept outside a ``with`` block says so
 _DIRECT = {"legacy": True} if "legacy" in inspect.signature(connect).parameters else {}
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now (for a test server)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serialize(msg: dict, buffers=()) -> bytes | str:

@@ -1,28 +1,23 @@
 """The explorers proven in a real browser: the classroom server (make classroom) serves each
 explorer's page on 127.0.0.1, headless Debian Chromium (driven by Playwright, no browser
 download) changes a dropdown and moves a slider, and the rendered picture must change each time
-with no console error. (tests/test_classroom.py drives five students at once.)
+with no console error. (tests/apps/test_classroom.py drives five students at once.)
 
 Screenshots are saved under build/browser/. Needs /usr/bin/chromium (``.ci/run`` installs it);
 outside CI the test is skipped when Chromium is missing.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from classroom_student import free_port
+from kit import free_port
+from kit.browser import persistent_context, real_errors, require_chromium
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "browser"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 
 # app -> (label of the dropdown to change, label of the slider to move)
 APPS = {
@@ -33,11 +28,7 @@ APPS = {
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must run the browser test: install Debian's chromium (see .ci/run)")
-    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
-playwright = pytest.importorskip("playwright.sync_api")
+playwright = require_chromium(allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +47,8 @@ def classroom_url():
 
 @pytest.fixture(scope="module")
 def browser_context():
-    with playwright.sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 1200})
+    with persistent_context(playwright, width=1280, height=1200) as ctx:
         yield ctx
-        ctx.close()
 
 
 def _picture_state(page) -> list[str]:
@@ -77,10 +64,6 @@ def _wait_for_change(page, before, what, timeout=60):
         if now and now != before:
             return now
     raise AssertionError(f"the picture did not change within {timeout} s after {what}")
-
-
-def _real_errors(messages):
-    return [m for m in messages if m[0] in ("error", "pageerror")]
 
 
 @pytest.mark.parametrize("app", list(APPS))
@@ -117,6 +100,6 @@ def test_explorer_redraws_in_a_real_browser(app, browser_context, classroom_url)
         _wait_for_change(page, second, f"moving the {slider_label!r} slider")
         page.screenshot(path=str(SHOTS / f"{app}_3_{slider_label}.png"), full_page=True)
         print(f"{app}: loaded in {load_s:.1f} s, total {time.time() - t0:.1f} s")
-        assert not _real_errors(messages), _real_errors(messages)
+        assert not real_errors(messages), real_errors(messages)
     finally:
         page.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -26,12 +25,12 @@ import pytest
 with warnings.catch_warnings():  # starlette >= 1.0 suggests httpx2 for its TestClient; httpx works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
+from kit import free_port
+from kit.browser import CHROMIUM, FLAGS, require_chromium
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
-
-from classroom_student import free_port
 
 from helpers.apps.guard import COOKIE, ClassCodeMiddleware
 from helpers.apps.pool import WorkerPool
@@ -39,10 +38,7 @@ from helpers.apps.server import is_loopback
 from helpers.apps.uploads import guard_uploads
 from helpers.widgets import ImagePicker
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+ROOT = Path(__file__).resolve().parents[2]
 CODE = "test-class-code-1234"
 
 
@@ -318,11 +314,7 @@ def test_classroom_uploads_are_jpeg_png_or_webp_only():
 # -- five students in a real browser ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def classroom():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("CI must run the classroom browser test: install Debian's chromium (see .ci/run)")
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("playwright.async_api")
+    require_chromium("playwright.async_api")
     from helpers.apps.server import start
 
     port = free_port()
