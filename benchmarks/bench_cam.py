@@ -28,10 +28,12 @@ import tensorflow as tf  # noqa: E402
 
 import helpers  # noqa: E402
 from helpers import cam  # noqa: E402
+from helpers.cam.engine import engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _common import notebook_wall_time  # noqa: E402
+
 CAT, ESPRESSO = 282, 967
 
 
@@ -189,7 +191,7 @@ def bench_repeated_calls(model, n=200):
         base = samples[i % len(samples)].astype(np.float32)
         return np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
 
-    eng = cam.engine(model)
+    eng = engine(model)
     for i in range(20):  # warm up allocator and caches
         helpers.gradcam(model, varied(i), int(rng.integers(0, 1000)))
     traces, rss0 = eng.trace_count(), rss_mb()

@@ -22,6 +22,8 @@ import helpers
 from helpers import cam
 from helpers import models as M
 from helpers import validation as V
+from helpers.cam.engine import engine
+from helpers.cam.saliency import input_grad_fn
 from helpers.widgets import activation_explorer, gradcam_explorer
 
 CONTRACT = (ValueError, TypeError, KeyError, IndexError, FileNotFoundError)
@@ -223,7 +225,7 @@ def test_smoothgrad_and_integrated_gradients_do_not_depend_on_the_batching():
     x = PHOTO32.astype(np.float32)
     # 20 steps = two compiled batches of 16 + 4: the same as integrating by hand in one go
     alphas = (np.arange(20) + 0.5) / 20
-    grads = cam.input_grad_fn(model)(tf.constant(np.stack([a * x for a in alphas]).astype(np.float32)),
+    grads = input_grad_fn(model)(tf.constant(np.stack([a * x for a in alphas]).astype(np.float32)),
                                      tf.constant(np.full(20, 1, np.int32)))
     np.testing.assert_allclose(cam.attributions(model, PHOTO32, 1, steps=20), x * np.asarray(grads).mean(0),
                                rtol=1e-4, atol=1e-6)
@@ -231,7 +233,7 @@ def test_smoothgrad_and_integrated_gradients_do_not_depend_on_the_batching():
 
 def test_foreign_errors_become_contract_errors(monkeypatch):
     model = _cam_net()
-    eng = cam.engine(model, "conv2")
+    eng = engine(model, "conv2")
 
     def out_of_memory(*args):
         raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")

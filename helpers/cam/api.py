@@ -14,7 +14,9 @@ from ..models import check_classifier, class_index_of
 from ..validation import check_int, check_model
 from .base import available_methods, check_counterfactual, get_method
 from .context import Context, batch_contexts
-from .engine import check_resolution, class_indices, contract_errors, engine, prepare_input
+from .engine import engine
+from .inputs import class_indices, contract_errors, prepare_input
+from .layer_choice import check_resolution
 from .maths import upsample
 
 

@@ -26,7 +26,8 @@ import collections
 import numpy as np
 import tensorflow as tf
 
-from .engine import Engine, engine, prepare_input
+from .engine import Engine, engine
+from .inputs import prepare_input
 
 SCORECAM_BATCH = 16  # masked images per compiled call
 MAX_CLASSES = 32     # gradients remembered per context (a 7x7x1280 map: 250 KB each)
@@ -36,7 +37,7 @@ class Context:
     """Lazily computed, memoised arrays of one image at one layer (see the module docstring).
 
     Args:
-        engine: the (model, layer) machinery (:func:`helpers.cam.engine`); None for a context
+        engine: the (model, layer) machinery (:func:`helpers.cam.engine.engine`); None for a context
             built from given arrays (:meth:`from_arrays`).
         x: the image, float32 (H, W, 3) at the model's input size (:func:`prepare_input`).
         counter: a ``collections.Counter`` to count passes in (``"forward"``, ``"gradients"``,

@@ -17,95 +17,17 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from .._cache import store
-from ..features import LOGITS, feature_model, find_layer, is_spatial, iter_layers, output_shape, require_spatial
-from ..images import as_array
-from ..models import check_class_index, check_classifier, class_logits, prepare
-from ..validation import FOREIGN_ERRORS, check_model, contract_error
+from ..features import LOGITS, feature_model, find_layer, output_shape, require_spatial
+from ..models import check_classifier, class_logits
+from .layer_choice import default_layer
+from .store import cam_store
 
-CACHE = "cam"  # the name of this package's store in each model's cache
-
-
-def cam_store(model: keras.Model):
-    """This package's store in ``model``'s cache: engines, layer choices, input-gradient functions."""
-    check_model(model)  # a model name or another object: a TypeError that says what to pass
-    return store(model, CACHE, max_items=64)
-
-
-@contextlib.contextmanager
-def contract_errors(what: str):
-    """Turn a TensorFlow / OpenCV error raised inside the block into the contract's ValueError
-    (``helpers.validation.contract_error``): nothing foreign escapes a public function."""
-    try:
-        yield
-    except FOREIGN_ERRORS as err:
-        raise contract_error(err, what) from None
-
-
-def check_resolution(fmaps_shape, layer: str | None) -> None:
-    """Refuse feature maps with a single location (1 x 1): their heatmap would be uniform."""
-    h, w = (int(s) for s in tuple(fmaps_shape)[-3:-1])
-    if h * w == 1:
-        where = f"layer {layer!r} gives" if layer is not None else "got"
-        raise ValueError(f"{where} a 1 x 1 feature map for this input: one location, so its heatmap "
-                         "would be uniform. Use a larger image (e.g. helpers.load_image(source, size=224)) or an "
-                         "earlier layer: helpers.cam.cam_layers(model) lists them")
-
-
-def default_layer(model: keras.Model) -> str:
-    """The last layer with a spatial (N, H, W, C) output before the global pooling -- where
-    Grad-CAM looks by default (``"top_activation"`` for EfficientNet-Lite0). Found once per model.
-
-    Example:
-        >>> default_layer(helpers.load_model())
-        'top_activation'
-    """
-    return cam_store(model).get_or_make(("default_layer",), lambda: _find_default_layer(model))
-
-
-def _find_default_layer(model: keras.Model) -> str:
-    last = None
-    for ref in iter_layers(model):
-        if ref.kind != "model" and is_spatial(ref) and 1 not in output_shape(ref)[1:3]:
-            last = ref.name
-    if last is None:
-        raise ValueError(f"model {model.name!r} has no layer with a spatial output (N, height, width, channels): "
-                         "Grad-CAM needs convolutional feature maps")
-    return last
-
-
-def cam_layers(model: keras.Model) -> list[str]:
-    """Layers worth a Grad-CAM, deepest first: activations, residual adds, pooling, plus the
-    default layer (earlier layers give finer but noisier maps).
-
-    Example:
-        >>> cam_layers(model)[0]
-        'top_activation'
-    """
-    check_model(model)
-    return list(cam_store(model).get_or_make(("cam_layers",), lambda: tuple(_cam_layers(model))))
-
-
-def _cam_layers(model: keras.Model) -> list[str]:
-    names = []
-    for ref in iter_layers(model):
-        if ref.kind == "model" or not is_spatial(ref) or 1 in output_shape(ref)[1:3]:
-            continue
-        act = getattr(ref.layer, "activation", None)
-        if ref.kind in ("activation", "pool") or type(ref.layer).__name__ == "Add" or (
-                ref.kind == "conv" and act not in (None, keras.activations.linear)):
-            names.append(ref.name)
-    default = default_layer(model)
-    if default not in names:
-        names.append(default)
-    return names[::-1]
+__all__ = ["Engine", "engine"]
 
 
 def _target(scores, idx):
@@ -213,32 +135,3 @@ def engine(model: keras.Model, layer: str | None = None) -> Engine:
         eng = cache.get_or_make(("engine", name), lambda: Engine(model, name))
         cache.put(("engine", layer), eng)
     return eng
-
-
-def prepare_input(model: keras.Model, image) -> tuple[np.ndarray, bool, tuple[int, int]]:
-    """Validate an image / batch and resize it (whole picture, no crop) to the model's input
-    size, so a heatmap stretched back to the picture lines up with it. Never mutates ``image``.
-
-    Returns ``(float32 batch, was_single, (height, width) of the original)``.
-
-    Example:
-        >>> x, single, hw = prepare_input(model, np.zeros((100, 50, 3), np.uint8))
-        >>> x.shape, single, hw
-        ((1, 224, 224, 3), True, (100, 50))
-    """
-    image = as_array(image)  # a PIL image as its pixels; a photo name: "load it first"
-    batch, single = prepare(model, image, crop=False)  # a float32 copy
-    h, w = image.shape[:2] if single else image.shape[1:3]  # (H, W) grey has no channel axis
-    return batch, single, (int(h), int(w))
-
-
-def class_indices(model: keras.Model, class_index, n: int) -> np.ndarray:
-    """``n`` checked class indices as int32 (-1 = the top class) from None, one index or a list."""
-    if class_index is None:
-        return np.full(n, -1, np.int32)
-    if isinstance(class_index, (list, tuple, np.ndarray)) and np.ndim(class_index) == 1:
-        idx = [check_class_index(model, i) for i in class_index]
-        if len(idx) != n:
-            raise ValueError(f"got {len(idx)} class indices for a batch of {n} images")
-        return np.asarray(idx, np.int32)
-    return np.full(n, check_class_index(model, class_index), np.int32)

@@ -29,8 +29,9 @@ import tensorflow as tf
 from ..features import layer_kind, trace_model
 from ..models import check_classifier, class_logits, forward_fn, model_input_shape
 from ..validation import MAX_STEPS, check_int, check_number
-from .engine import cam_store, class_indices, contract_errors, prepare_input
+from .inputs import class_indices, contract_errors, prepare_input
 from .maths import pixel_map
+from .store import cam_store
 
 BATCH = 16  # images per compiled gradient call
 

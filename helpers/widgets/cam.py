@@ -27,6 +27,8 @@ import numpy as np
 
 from .. import cam
 from ..cam.base import check_counterfactual
+from ..cam.engine import engine
+from ..cam.inputs import contract_errors, prepare_input
 from ..models import check_classifier, probabilities
 from ..plotting.colour import COLORMAPS, colorize, overlay
 from ..validation import MAX_SIDE, check_choice, check_class_index, check_int, check_model
@@ -132,7 +134,7 @@ class GradCAMExplorer(W.VBox):
         against the explorer's layers), made on first use."""
         layer = check_choice("layer", self.layer_dropdown.value if layer is None else layer, self._layers)
         if layer not in self.contexts:
-            self.contexts[layer] = cam.Context(cam.engine(self.model, layer), self._x, counter=self.counters)
+            self.contexts[layer] = cam.Context(engine(self.model, layer), self._x, counter=self.counters)
         return self.contexts[layer]
 
     def settings(self) -> tuple[str, int, str, bool]:
@@ -163,13 +165,13 @@ class GradCAMExplorer(W.VBox):
                 self.contexts, self._shown = {}, (None, None)
             raise ValueError(f"no picture to show ({self.picker.error}); pick a photo or upload one")
         image = np.asarray(image)
-        x, _, _ = cam.prepare_input(self.model, image)
+        x, _, _ = prepare_input(self.model, image)
         with self._lock:  # a slow render of the previous picture, still running, will drop its result
             self._generation += 1
             self.image, self._x, self.contexts, self.heatmap, self.picture = image, x[0], {}, None, None
             self._shown, self._image_name = (None, None), Path(str(self.picker.name)).stem
         ctx = self.context()
-        with cam.contract_errors(f"running model {self.model.name!r} on the picture"):
+        with contract_errors(f"running model {self.model.name!r} on the picture"):
             if cam.get_method(self.method_toggle.value).uses_gradients:
                 ctx.grads(None)  # one pass: feature maps, class scores and the top class's gradients
             scores = ctx.scores

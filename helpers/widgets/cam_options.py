@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import cam
 from .._cache import store
+from ..cam.engine import engine
 from ..features import iter_layers
 from ..models import imagenet_class_names, imagenet_class_synonyms
 from ..validation import ArgumentTypeError, check_choice, check_int
@@ -72,7 +73,7 @@ def layer_options(model, layer) -> tuple[list[str], str]:
     options = cam.cam_layers(model)
     if layer is not None and not isinstance(layer, (str, keras.layers.Layer)):
         check_choice("layer", layer, options)  # e.g. layer=3: a ValueError listing the layers
-    name = cam.engine(model, layer).layer  # a name or layer object, checked as gradcam() checks it
+    name = engine(model, layer).layer  # a name or layer object, checked as gradcam() checks it
     if name not in options:
         depth = {ref.name: i for i, ref in enumerate(iter_layers(model))}
         options = sorted([*options, name], key=lambda n: -depth.get(n, -1))

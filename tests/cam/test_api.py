@@ -12,6 +12,7 @@ from kit import ESPRESSO, TIGER_CAT
 
 import helpers
 from helpers import cam
+from helpers.cam.engine import engine
 
 NAMES = ["gradcam", "gradcam++", "layercam", "scorecam", "eigencam"]
 
@@ -78,7 +79,7 @@ def test_bad_inputs_raise_clear_errors(model, two_objects):
 def test_earlier_layers_and_no_retracing(model, two_objects):
     heat = helpers.gradcam(model, two_objects, TIGER_CAT, layer="block6a_expand_activation")
     assert heat.shape == (224, 224) and heat.max() == pytest.approx(1.0)
-    eng = cam.engine(model)
+    eng = engine(model)
     helpers.gradcam(model, two_objects, 1)
     traces = eng.trace_count()
     rng = np.random.default_rng(0)

@@ -7,6 +7,7 @@ import pytest
 from kit import cam_model, random_image, sub_model_output, tape_gradient
 
 from helpers import cam
+from helpers.cam.engine import Engine
 
 NAMES = ["gradcam", "gradcam++", "layercam", "scorecam", "eigencam"]
 
@@ -23,7 +24,7 @@ class _Counting:
 def test_context_computes_maps_once_and_memoises_gradients_per_class():
     m = cam_model(9)
     image = random_image(4)
-    eng = cam.Engine(m, "conv")  # a private engine, so its functions can be counted
+    eng = Engine(m, "conv")  # a private engine, so its functions can be counted
     full, forward, masked = _Counting(eng.grads), _Counting(eng.forward), _Counting(eng.masked_probs)
     head = _Counting(eng.head_grads)
     eng.grads, eng.forward, eng.masked_probs, eng._head = full, forward, masked, head
@@ -50,7 +51,7 @@ def test_context_computes_maps_once_and_memoises_gradients_per_class():
 @pytest.mark.parametrize("method", NAMES)
 def test_each_method_costs_one_pass_on_a_fresh_context(method):
     m = cam_model(15)
-    ctx = cam.Context(cam.Engine(m, "conv"), random_image(2).astype(np.float32))
+    ctx = cam.Context(Engine(m, "conv"), random_image(2).astype(np.float32))
     cam.heatmap(ctx, 1, method)
     uses_gradients = cam.get_method(method).uses_gradients
     assert ctx.counts["forward"] == 1 and ctx.counts["gradients"] == int(uses_gradients)
@@ -60,12 +61,12 @@ def test_each_method_costs_one_pass_on_a_fresh_context(method):
 def test_context_top_class_and_forward_only_path():
     m = cam_model(10)
     image = random_image(6)
-    ctx = cam.Context(cam.Engine(m, "conv"), image.astype(np.float32))
+    ctx = cam.Context(Engine(m, "conv"), image.astype(np.float32))
     top = int(np.argmax(m(image[None].astype("float32"))))
     _ = ctx.fmaps  # gradient-free methods: a forward pass only
     assert ctx.counts == {"forward": 1} and ctx.top_class == top
     np.testing.assert_allclose(ctx.grads(None), tape_gradient(m, "conv", image, top), rtol=1e-5, atol=1e-8)
-    fresh = cam.Context(cam.Engine(m, "conv"), image.astype(np.float32))
+    fresh = cam.Context(Engine(m, "conv"), image.astype(np.float32))
     fresh.grads(None)  # the top class in the same single pass
     assert fresh.counts == {"forward": 1, "gradients": 1} and fresh.top_class == top
     with pytest.raises(ValueError, match="arrays"):

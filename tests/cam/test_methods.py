@@ -12,6 +12,9 @@ from kit import ESPRESSO, TIGER_CAT, cam_model, random_image, sub_model_output, 
 import helpers
 from helpers import cam
 from helpers.cam import base
+from helpers.cam.api import cam_from_gradients
+from helpers.cam.engine import engine
+from helpers.cam.maths import gradcam_weights, normalize_map, weighted_cam
 from helpers.models import register_model
 
 NAMES = ["gradcam", "gradcam++", "layercam", "scorecam", "eigencam"]
@@ -36,8 +39,8 @@ def test_gradcam_equals_classic_cam_on_conv_gap_dense(seed):
         assert got.dtype == np.float32 and got.shape == (20, 20)
         assert np.abs(got - cam.upsample(expected, (20, 20))).max() <= 1e-5
         # at the feature map's own resolution too, before any upsampling
-        fm, gr, _, _ = cam.engine(m).grads(tf.constant(image[None].astype("float32")), tf.constant([c]))
-        np.testing.assert_allclose(cam.cam_from_gradients(fm.numpy()[0], gr.numpy()[0]), expected, atol=1e-5)
+        fm, gr, _, _ = engine(m).grads(tf.constant(image[None].astype("float32")), tf.constant([c]))
+        np.testing.assert_allclose(cam_from_gradients(fm.numpy()[0], gr.numpy()[0]), expected, atol=1e-5)
 
 
 def test_layercam_equals_gradcam_where_gradients_are_positive_and_constant():
@@ -58,7 +61,7 @@ def test_gradcam_at_top_activation_is_classic_cam_summing_to_logit_minus_bias(mo
     ctx = cam.context(model, two_objects, "top_activation")
     _, bias = model.get_layer("predictions").get_weights()
     for c in (TIGER_CAT, ESPRESSO):
-        raw = cam.weighted_cam(ctx.fmaps, cam.gradcam_weights(ctx.grads(c)), relu=False)  # before ReLU
+        raw = weighted_cam(ctx.fmaps, gradcam_weights(ctx.grads(c)), relu=False)  # before ReLU
         assert raw.sum() == pytest.approx(float(ctx.scores[c] - bias[c]), rel=1e-4)
     logits = helpers.logits(model, two_objects)
     np.testing.assert_allclose(ctx.scores, logits, rtol=1e-4, atol=1e-4)
@@ -72,7 +75,7 @@ def test_eigencam_on_the_real_model_matches_numpy_svd(model, two_objects):
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     proj = (x @ vt[0]).reshape(fmaps.shape[:2])
     proj = proj if (proj.ravel() @ x.sum(axis=1)) > 0 else -proj
-    np.testing.assert_allclose(heat, cam.upsample(cam.normalize_map(np.maximum(proj, 0)), (224, 224)), atol=1e-4)
+    np.testing.assert_allclose(heat, cam.upsample(normalize_map(np.maximum(proj, 0)), (224, 224)), atol=1e-4)
     np.testing.assert_array_equal(heat, helpers.gradcam(model, two_objects, ESPRESSO, method="eigencam"))  # no class
 
 
@@ -138,7 +141,7 @@ def test_a_new_method_is_one_class(monkeypatch):
 
     m = cam_model(12)
     image = random_image(9)
-    expected = cam.upsample(cam.normalize_map(sub_model_output(m, 'conv', image[None])[0].sum(-1)), (20, 20))
+    expected = cam.upsample(normalize_map(sub_model_output(m, 'conv', image[None])[0].sum(-1)), (20, 20))
     np.testing.assert_allclose(helpers.gradcam(m, image, 0, method="Mean-Activation"), expected, atol=1e-6)
     assert "meanact" in [k.name for k in cam.available_methods()]
 
