@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 
+from ..validation import MAX_PIXELS
+
 __all__ = ["CLASSROOM_FORMATS", "MAX_UPLOAD_MB", "guard_uploads"]
 
 MAX_UPLOAD_MB = float(os.environ.get("CLASSROOM_MAX_UPLOAD_MB", "20"))
@@ -25,6 +27,8 @@ CLASSROOM_FORMATS = ("JPEG", "PNG", "WEBP")  # the upload formats a student may 
 
 def guard_uploads(picker, max_bytes: int | None = None) -> None:
     """Cap ``picker``'s uploads at ``max_bytes`` (default ``MAX_UPLOAD_MB``) and accept only
-    :data:`CLASSROOM_FORMATS`."""
+    :data:`CLASSROOM_FORMATS`, each at most ``MAX_PIXELS`` pixels however it could be decoded (stricter
+    than a notebook, which loads a larger JPEG at reduced size)."""
     picker.max_upload_bytes = int(MAX_UPLOAD_MB * 2**20) if max_bytes is None else int(max_bytes)
     picker.formats = CLASSROOM_FORMATS
+    picker.max_pixels = MAX_PIXELS

@@ -31,6 +31,7 @@ import numpy as np
 from ..validation import (
     FOREIGN_ERRORS,
     ArgumentTypeError,
+    check_int,
     check_size,
     contract_error,
     model_input_hw,
@@ -39,6 +40,7 @@ from ..validation import (
 from .decoding import (  # noqa: F401  (the public names of helpers.images)
     IMAGE_FORMATS,
     MAX_DECODE_BYTES,
+    MAX_REDUCED_PIXELS,
     Header,
     check_decode_budget,
     check_formats,
@@ -65,7 +67,7 @@ def sample_images() -> dict[str, Path]:
     return {p.stem: p for p in sorted(IMAGES_DIR.iterdir()) if p.suffix.lower() in _IMAGE_SUFFIXES}
 
 
-def load_image(source, size=None, *, crop: bool = True, formats=None) -> np.ndarray:
+def load_image(source, size=None, *, crop: bool = True, formats=None, max_pixels=None) -> np.ndarray:
     """Load an image as a uint8 ``(H, W, 3)`` RGB array.
 
     Args:
@@ -82,6 +84,9 @@ def load_image(source, size=None, *, crop: bool = True, formats=None) -> np.ndar
         formats: the encoded formats accepted for a file or bytes, Pillow's names (e.g.
             ``("JPEG", "PNG", "WEBP")``); ``None`` (default): all of ``IMAGE_FORMATS`` (BMP, JPEG,
             PNG, PPM, TIFF, WebP), the formats whose header is checked before decoding.
+        max_pixels: the largest encoded picture accepted, in pixels (a hard limit: the classroom
+            server sets it). ``None`` (default): 50 megapixels, or up to 150 for a JPEG when ``size``
+            lets it be decoded at 1/2, 1/4 or 1/8 scale within 50 megapixels (a phone's photo).
 
     Grey, RGBA (composited over white), palette and 16-bit files are converted; the EXIF
     orientation of a photo is applied.
@@ -89,7 +94,8 @@ def load_image(source, size=None, *, crop: bool = True, formats=None) -> np.ndar
     Raises:
         FileNotFoundError: the path does not exist.
         ValueError: the data is not a decodable image, is truncated, of a format not accepted, over
-            50 megapixels or over ``MAX_DECODE_BYTES`` once decoded, the array has the wrong shape,
+            50 megapixels (150 for a JPEG decoded at reduced size) or ``max_pixels``, or over
+            ``MAX_DECODE_BYTES`` once decoded, the array has the wrong shape,
             holds NaN/inf or values outside its range, or a bad size or format name.
         TypeError: a source, size or formats of a type that cannot be an image, a size or formats.
 
@@ -100,7 +106,8 @@ def load_image(source, size=None, *, crop: bool = True, formats=None) -> np.ndar
     target = _target_size(size)
     if not isinstance(crop, (bool, np.bool_)):
         raise ArgumentTypeError(f"crop must be True or False, got {crop!r:.60}")
-    image = _to_rgb_uint8(source, check_formats(formats), target)
+    limit = None if max_pixels is None else check_int("max_pixels", max_pixels, 1)
+    image = _to_rgb_uint8(source, check_formats(formats), target, limit)
     if target is not None:
         image = resize(image, target, crop=crop)
     return image
@@ -148,13 +155,14 @@ def _target_size(size) -> tuple[int, int] | None:
     return check_size(size)
 
 
-def _to_rgb_uint8(source, formats: tuple[str, ...], target: tuple[int, int] | None) -> np.ndarray:
+def _to_rgb_uint8(source, formats: tuple[str, ...], target: tuple[int, int] | None,
+                  max_pixels: int | None = None) -> np.ndarray:
     what = "the image data"
     if isinstance(source, dict) and "content" in source:  # an ipywidgets FileUpload entry
         what = repr(str(source["name"])) if source.get("name") else what
         source = source["content"]
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return decode(bytes(source), what, formats, target)
+        return decode(bytes(source), what, formats, target, max_pixels)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         if not path.exists():
@@ -167,7 +175,7 @@ def _to_rgb_uint8(source, formats: tuple[str, ...], target: tuple[int, int] | No
                     f"{', '.join(samples)})")
         if path.is_dir():
             raise ValueError(f"{str(path)!r} is a folder, not an image file")
-        return decode(path.read_bytes(), repr(str(path)), formats, target)
+        return decode(path.read_bytes(), repr(str(path)), formats, target, max_pixels)
     if source is not None and (isinstance(source, (np.ndarray, Image.Image)) or hasattr(source, "__array__")):
         return array_to_rgb_uint8(source)  # a PIL image through Pillow's own conversion (palette, 16-bit ...)
     raise ArgumentTypeError(f"cannot read an image from a {type(source).__name__}; "

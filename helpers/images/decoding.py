@@ -26,6 +26,10 @@ from .pixels import array_to_rgb_uint8, swap_red_blue, uint16_to_uint8
 # while a small file that decodes to far more (a 7000 x 7000 16-bit RGBA PNG: 392 MB) is refused. The working
 # copies made afterwards (8 bits, compositing) are done a block of rows at a time, within the same again.
 MAX_DECODE_BYTES = 3 * MAX_PIXELS
+# A phone's JPEG may be larger than MAX_PIXELS (phones save 50-200 megapixels): it still loads when a
+# target size lets libjpeg decode it at 1/2, 1/4 or 1/8 scale to at most MAX_PIXELS pixels. Kept below
+# Pillow's own decompression-bomb limit (2 x Image.MAX_IMAGE_PIXELS, 179 MP), so the header is read.
+MAX_REDUCED_PIXELS = 150_000_000
 # The encoded formats read: those whose header Pillow reads (size, bands, bit depth) without decoding and
 # that OpenCV decodes into just that array. Not GIF, JPEG 2000 or AVIF (their decoders keep working buffers
 # the header does not bound), not Radiance HDR or OpenEXR (Pillow cannot read their header).
@@ -91,10 +95,11 @@ class Header(NamedTuple):
     buffer_bytes: int   # what the decoder keeps besides the pixels: a progressive JPEG's DCT coefficients
 
 
-def read_header(data: bytes, what: str = "the image data", formats: tuple[str, ...] = IMAGE_FORMATS) -> Header:
+def read_header(data: bytes, what: str = "the image data", formats: tuple[str, ...] = IMAGE_FORMATS,
+                max_pixels: int = MAX_PIXELS) -> Header:
     """The :class:`Header` of encoded ``data``; ValueError (naming ``what``) when Pillow cannot read it
     (then nothing can be checked, so nothing is decoded), its format is not in ``formats`` or it has
-    more than ``MAX_PIXELS`` pixels.
+    more than ``max_pixels`` pixels.
 
     Example:
         >>> read_header(helpers.sample_images()["rocket"].read_bytes())[:5]
@@ -116,9 +121,9 @@ def read_header(data: bytes, what: str = "the image data", formats: tuple[str, .
             raise ValueError(f"{what} is a {found} picture; the formats accepted here are {', '.join(formats)}: "
                              "save it as one of those (e.g. PNG or JPEG) and try again")
         w, h = img.size
-        if w * h > MAX_PIXELS:
+        if w * h > max_pixels:
             raise ValueError(f"{what} is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels), over the limit of "
-                             f"{MAX_PIXELS // 1_000_000} megapixels; shrink it first")
+                             f"{max_pixels // 1_000_000} megapixels; shrink it first")
         return Header(found, w, h, _exif_orientation(img), _decoded_channels(img), _value_bytes(img),
                       _coefficient_bytes(img))
 
@@ -208,13 +213,28 @@ def check_decode_budget(header: Header, reduction: int = 1, what: str = "the ima
     return need
 
 
+def _check_reduced_pixels(header: Header, reduction: int, what: str) -> None:
+    """A picture over ``MAX_PIXELS`` (read under the larger ``MAX_REDUCED_PIXELS``) is accepted only when
+    decoded at reduced size to at most ``MAX_PIXELS`` pixels; otherwise a ValueError says what to do."""
+    pixels = header.width * header.height
+    if pixels <= MAX_PIXELS or -(-header.width // reduction) * -(-header.height // reduction) <= MAX_PIXELS:
+        return
+    how = ("pass a size (e.g. load_image(photo, size=224)) so it is decoded at reduced size, or shrink it first"
+           if header.format == "JPEG" else "shrink it first (only a JPEG can be decoded at reduced size)")
+    raise ValueError(f"{what} is {header.width} x {header.height} pixels ({pixels / 1e6:.0f} megapixels), over "
+                     f"the limit of {MAX_PIXELS // 1_000_000} megapixels at full size: {how}")
+
+
 def decode(data: bytes, what: str = "the image data", formats: tuple[str, ...] = IMAGE_FORMATS,
-           target: tuple[int, int] | None = None) -> np.ndarray:
+           target: tuple[int, int] | None = None, max_pixels: int | None = None) -> np.ndarray:
     """Encoded ``data`` as uint8 RGB, checked from its header first (format, pixels, decoded bytes); at
-    reduced size for a large JPEG when ``target`` (height, width) allows (see :func:`jpeg_reduction`)."""
+    reduced size for a large JPEG when ``target`` (height, width) allows (see :func:`jpeg_reduction`).
+
+    ``max_pixels``: the largest picture accepted, a hard limit; ``None`` (default): ``MAX_PIXELS``, or up
+    to ``MAX_REDUCED_PIXELS`` for a JPEG that a reduced decode brings within ``MAX_PIXELS``."""
     if not data:
         raise ValueError(f"{what} is empty: not an image")
-    header = read_header(data, what, formats)
+    header = read_header(data, what, formats, MAX_REDUCED_PIXELS if max_pixels is None else max_pixels)
     end, flags, reduction = len(data), cv2.IMREAD_UNCHANGED, 1
     if header.format == "JPEG":
         end = jpeg_end(data)
@@ -225,6 +245,7 @@ def decode(data: bytes, what: str = "the image data", formats: tuple[str, ...] =
         reduction = jpeg_reduction(*upright, target)
         if reduction > 1:  # the IMREAD_COLOR family applies EXIF orientation itself unless told not to: applied below
             flags = JPEG_REDUCED[reduction] | cv2.IMREAD_IGNORE_ORIENTATION
+    _check_reduced_pixels(header, reduction, what)
     check_decode_budget(header, reduction, what)
     try:  # IMREAD_UNCHANGED keeps alpha and 16 bits, but ignores EXIF orientation: applied below
         image = cv2.imdecode(np.frombuffer(data, np.uint8, count=end), flags)

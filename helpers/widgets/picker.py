@@ -57,6 +57,7 @@ class ImagePicker(W.VBox):
         self._samples = sample_images()
         self._size = size
         self.max_upload_bytes = None if max_upload_mb is None else int(float(max_upload_mb) * 2**20)
+        self.max_pixels = None  # an upload's pixel limit: None is load_image's own (see its docs)
         options = list(self._samples)
         bundled = isinstance(default, str) and default in options
         self.dropdown = W.Dropdown(options=options, value=default if bundled else None, description="image")
@@ -109,7 +110,8 @@ class ImagePicker(W.VBox):
         entry = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         try:
             name, content = check_upload(entry, self.max_upload_bytes)
-            image = load_image({"name": name, "content": content}, size=self._size, formats=self._formats)
+            image = load_image({"name": name, "content": content}, size=self._size, formats=self._formats,
+                               max_pixels=self.max_pixels)
         except USER_ERRORS as err:
             self.show_error(str(err))
             return

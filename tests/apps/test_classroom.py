@@ -311,6 +311,20 @@ def test_classroom_uploads_are_jpeg_png_or_webp_only():
         ImagePicker(size=32, formats=("PNG", "GIF"))
 
 
+def test_the_classroom_keeps_the_50_megapixel_limit_a_notebook_lifts_for_jpegs():
+    """A 60-megapixel phone JPEG loads in a notebook picker (decoded at reduced size) but is refused
+    from its header in the classroom's: a student cannot make the server decode it."""
+    photo = np.full((6000, 10000, 3), 90, np.uint8)  # flat: encodes small and fast
+    entry = _entry("phone.jpg", cv2.imencode(".jpg", photo)[1].tobytes())
+    free, guarded = ImagePicker(size=32), ImagePicker(size=32)
+    guard_uploads(guarded)
+    free.upload.value = (entry,)
+    assert free.status.value == "" and free.name == "phone.jpg" and free.image.shape == (32, 32, 3)
+    guarded.upload.value = (entry,)
+    assert "10000 x 6000 pixels (60 megapixels), over the limit of 50 megapixels" in guarded.status.value
+    assert guarded.name == "chelsea"
+
+
 # -- five students in a real browser ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def classroom():

@@ -555,3 +555,49 @@ def test_a_large_jpeg_is_decoded_at_reduced_size_and_stays_close_and_upright(dec
     corner = helpers.load_image(data, size=(150, 100), crop=False)  # the red corner, where EXIF puts it
     red = corner[:10, -10:] if orientation == 6 else corner[:10, :10]
     assert red[..., 0].mean() > 200 and red[..., 1].mean() < 60
+
+
+def test_an_80_megapixel_phone_jpeg_loads_at_reduced_size_when_a_size_is_given(decodes):
+    """A phone photo over the 50-megapixel limit: with a size it is decoded at 1/8 scale (10 MB, not
+    240 MB); without one, or under a hard ``max_pixels`` (the classroom's), it is refused with the fix."""
+    h, w = 8000, 10000
+    ramp = np.linspace(0, 255, w, dtype=np.float32)
+    picture = np.empty((h, w, 3), np.uint8)
+    picture[..., 0] = ramp.astype(np.uint8)  # red grows left to right: the reduced decode must keep it
+    picture[..., 1] = 80
+    picture[..., 2] = 255 - ramp.astype(np.uint8)
+    ok, data = cv2.imencode(".jpg", picture[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 80])
+    del picture
+    data = data.tobytes()
+    decodes.clear()
+    small = helpers.load_image(data, size=224, crop=False)
+    assert decodes == [cv2.IMREAD_REDUCED_COLOR_8 | cv2.IMREAD_IGNORE_ORIENTATION]
+    assert small.shape == (224, 224, 3)
+    np.testing.assert_allclose(small[112, :, 0], np.linspace(0, 255, 224), atol=6)  # the same picture
+    decodes.clear()
+    with pytest.raises(ValueError, match=r"10000 x 8000 pixels \(80 megapixels\).*pass a size"):
+        helpers.load_image(data)
+    with pytest.raises(ValueError, match="over the limit of 50 megapixels"):
+        helpers.load_image(data, size=224, max_pixels=50_000_000)
+    assert decodes == []  # refused from the header: nothing decoded
+
+
+def test_only_a_jpeg_may_exceed_the_pixel_limit_and_only_up_to_its_own_limit(monkeypatch, decodes):
+    from helpers.images import decoding
+
+    monkeypatch.setattr(decoding, "MAX_PIXELS", 1_000_000)        # scaled down: a 3.8 MP photo is "too large"
+    monkeypatch.setattr(decoding, "MAX_REDUCED_PIXELS", 3_000_000)
+    data, _ = _big_photo()                                          # 1600 x 2400 = 3.84 MP
+    with pytest.raises(ValueError, match="over the limit of 3 megapixels"):
+        helpers.load_image(data, size=224)                          # over even the reduced-decode limit
+    monkeypatch.setattr(decoding, "MAX_REDUCED_PIXELS", 5_000_000)
+    assert helpers.load_image(data, size=224).shape == (224, 224, 3)  # 1/2 scale: 0.96 MP
+    with pytest.raises(ValueError, match="pass a size"):
+        helpers.load_image(data, size=1000)                         # no reduction possible: full size refused
+    png = cv2.imencode(".png", cv2.resize(helpers.load_image("chelsea"), (2400, 1600)))[1].tobytes()
+    decodes.clear()
+    with pytest.raises(ValueError, match="only a JPEG can be decoded at reduced size"):
+        helpers.load_image(png, size=224)
+    assert decodes == []
+    with pytest.raises(TypeError, match="max_pixels"):
+        helpers.load_image(data, size=224, max_pixels="many")
