@@ -91,7 +91,7 @@ class Preprocess(keras.layers.Layer):
 
     def __init__(self, mode: str = "raw", **kwargs):
         super().__init__(**kwargs)
-        self.mode = check_choice("preprocessing", mode, PREPROCESS_MODES)
+        self.mode = check_choice("preprocessing", mode, PREPROCESS_MODES, ignore_case=True)
 
     def call(self, x):
         if self.mode == "lite":
@@ -153,7 +153,7 @@ def adopt(model: keras.Model, preprocess: str, *, owned: bool) -> tuple[keras.Mo
     """A user's model made to follow the contract: final softmax/sigmoid removed (on a copy
     unless ``owned``), ``preprocess`` as a first layer. Returns ``(model, removed activation)``."""
     check_model(model)
-    preprocess = check_choice("preprocessing", preprocess, PREPROCESS_MODES)
+    preprocess = check_choice("preprocessing", preprocess, PREPROCESS_MODES, ignore_case=True)
     removed = final_activation(model)
     if removed is not None:
         model = without_final_activation(model if owned else copy_model(model))

@@ -451,6 +451,15 @@ def test_method_names_in_any_case():
                                   helpers.gradcam(_cam_net(), PHOTO32, 1, method="gradcam++"))
     maps = np.arange(8.0).reshape(2, 2, 2)
     np.testing.assert_array_equal(helpers.normalize(maps, "Layer"), helpers.normalize(maps, "layer"))
+    model = _tiny()
+    assert helpers.layer_names(model, kinds="Conv") == helpers.layer_names(model, kinds=["CONV"]) == ["stem", "conv2"]
+    assert helpers.layer_names(model, kinds="All") == helpers.layer_names(model, kinds="all")
+    with pytest.raises(ValueError, match="unknown layer kind 'convs'; choose one of 'conv'"):
+        helpers.layer_names(model, kinds="convs")
+    from helpers.loading import adopt
+
+    adopted, _ = adopt(_tiny(), "Caffe", owned=True)
+    assert adopted.get_layer("preprocess").mode == "caffe"
 
 
 def _pil_modes(tmp_path):

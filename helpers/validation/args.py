@@ -92,13 +92,14 @@ def check_kinds(kinds, choices) -> tuple:
     """
     choices = tuple(choices)
     if isinstance(kinds, str):
-        return choices if kinds == "all" else (check_choice("layer kind", kinds, choices + ("all",)),)
+        kind = check_choice("layer kind", kinds, choices + ("all",), ignore_case=True)
+        return choices if kind == "all" else (kind,)
     try:
         kinds = tuple(kinds)
     except TypeError:
         raise ArgumentTypeError(f"kinds must be a layer kind or a list of them ({', '.join(choices)}, or 'all'); "
                                 f"got {kinds!r:.80}") from None
-    return tuple(check_choice("layer kind", k, choices) for k in kinds)
+    return tuple(check_choice("layer kind", k, choices, ignore_case=True) for k in kinds)
 
 
 def check_class_names(names, count: int | None = None) -> tuple[str, ...]:
