@@ -18,7 +18,8 @@ Layout (after pytorch-grad-cam's ``get_cam_weights`` template, with caching adde
   masked-image scores, each computed when first asked and remembered;
 * :mod:`.base` -- the template (``ReLU(sum_k w_k A_k)``, normalised) and the method registry;
   :mod:`.methods` -- one small file per method, each only a ``weights(context, class_index)``;
-* :mod:`.api` -- :func:`gradcam`, the public driver; :mod:`.saliency`, :mod:`.sanity`.
+* :mod:`.api` -- :func:`gradcam`, the public driver; :mod:`.saliency`, :mod:`.sanity`;
+* :mod:`.perturbation` -- occlusion and RISE: forward passes only, no gradients.
 
 This package exports what a learner calls; the parts (the maths, the engine, input checks) are
 imported from their modules, e.g. ``from helpers.cam.maths import gradcam_weights``.
@@ -39,6 +40,7 @@ from .methods.grad_cam import GradCAM
 from .methods.grad_cam_plus_plus import GradCAMPlusPlus
 from .methods.layer_cam import LayerCAM
 from .methods.score_cam import ScoreCAM
+from .perturbation import occlusion, rise
 from .saliency import attributions, gradient_saliency, guided_backprop, integrated_gradients, smoothgrad
 from .sanity import cascading_randomization, spearman
 
@@ -47,5 +49,5 @@ __all__ = [
     "CAMMethod", "available_methods", "get_method", "register",
     "GradCAM", "GradCAMPlusPlus", "LayerCAM", "ScoreCAM", "EigenCAM",
     "attributions", "gradient_saliency", "guided_backprop", "integrated_gradients", "smoothgrad",
-    "cascading_randomization", "spearman",
+    "cascading_randomization", "spearman", "occlusion", "rise",
 ]

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from .errors import ArgumentTypeError, IndexTypeError, LayerTypeError
-from .limits import MAX_SIDE
+from .limits import MAX_SIDE, TOLERANCE
 
 
 def _is_int(value) -> bool:
@@ -237,3 +237,70 @@ def check_layers(layers) -> tuple[str, ...] | None:
     except LayerTypeError as err:
         raise ArgumentTypeError(f"layers: {err}") from None
 
+
+def check_fraction(name: str, value) -> float:
+    """``value`` as a float strictly between 0 and 1 (a chance that is neither impossible nor certain).
+
+    Raises:
+        ArgumentTypeError: not a real number. ValueError: NaN, 0, 1 or outside (named).
+
+    Example:
+        >>> check_fraction("p", 0.5)
+        0.5
+    """
+    f = check_number(name, value, 0.0, 1.0)
+    if not 0.0 < f < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {f!r}")
+    return f
+
+
+def check_colour(name: str, value) -> np.ndarray:
+    """A fill colour in raw pixels: one grey level 0..255 or an ``(r, g, b)`` triple of them, as float32 (3,).
+
+    Raises:
+        ArgumentTypeError: neither a number nor three numbers (e.g. a string). ValueError: a value outside 0..255.
+
+    Example:
+        >>> check_colour("fill", 128).tolist(), check_colour("fill", (255, 0, 0)).tolist()
+        ([128.0, 128.0, 128.0], [255.0, 0.0, 0.0])
+    """
+    shape_ok = not isinstance(value, (str, bytes, dict)) and np.ndim(value) in (0, 1) and np.size(value) in (1, 3)
+    if not shape_ok or (np.ndim(value) == 1 and np.size(value) != 3):
+        raise ArgumentTypeError(f"{name} must be a grey level 0..255 or an (r, g, b) triple of them, got {value!r:.60}")
+    levels = [check_number(name, v, 0.0, 255.0) for v in np.atleast_1d(np.asarray(value, dtype=object))]
+    return np.asarray(levels * 3 if len(levels) == 1 else levels, np.float32)
+
+
+def check_map(name: str, value, ndims=(2,), value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """A heatmap (or a stack of them) as a float32 array: real numbers, finite, not empty, with ``ndims``
+    dimensions; with ``value_range`` its values must lie in it (a rounding error of ``TOLERANCE`` is clipped).
+
+    Raises:
+        ArgumentTypeError: not a numeric array (a string, a list of lists of strings ...). ValueError: the wrong
+        number of dimensions, no values, NaN / infinite or out-of-range values (the message gives the shape or range).
+
+    Example:
+        >>> check_map("heatmap", [[0.0, 1.0]]).shape
+        (1, 2)
+    """
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError):  # ragged nested lists
+        raise ArgumentTypeError(f"{name} must be a numeric array, got {value!r:.60}") from None
+    if a.dtype == bool:
+        a = a.astype(np.float32)
+    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise ArgumentTypeError(f"{name} must be a numeric array, got dtype {a.dtype} ({value!r:.60})")
+    wanted = " or ".join(f"{n}-D" for n in ndims)
+    if a.ndim not in tuple(ndims) or a.size == 0:
+        raise ValueError(f"{name} must be a non-empty {wanted} array, got shape {a.shape}")
+    a = a.astype(np.float32)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if value_range is not None:
+        lo, hi = value_range
+        low, high = float(a.min()), float(a.max())
+        if low < lo - TOLERANCE or high > hi + TOLERANCE:
+            raise ValueError(f"{name} must hold values in {lo:g}..{hi:g}, got {low:.4g}..{high:.4g}")
+        a = np.clip(a, lo, hi)
+    return a
