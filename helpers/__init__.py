@@ -15,33 +15,50 @@ import os as _os
 # Only a default: set TF_CPP_MIN_LOG_LEVEL=0 before importing helpers to see them.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ._cache import clear_caches  # noqa: E402,F401
-from .features import feature_model  # noqa: E402,F401
-from .layers import find_layer, layer_names  # noqa: E402,F401
-from .images import load_image, sample_images  # noqa: E402,F401
-from .models import (  # noqa: E402,F401
-    WeightsDownloadError,
-    available_models,
-    forward_fn,
-    imagenet_class_names,
-    load_model,
-    logits,
-    model_info,
-    predict,
-    register_model,
-)
+# The imports below follow that setting on purpose (ruff: E402), each name from the module that defines it.
+# ruff: noqa: E402
+
+from ._cache import clear_caches
+from .features import feature_model
+from .images import load_image, sample_images
+from .layers import find_layer, layer_names
+from .loading import WeightsDownloadError, imagenet_class_names
+from .models import available_models, forward_fn, load_model, logits, model_info, predict, register_model
 
 # --- the techniques, their drawing, and the course's data, training and evaluation ---
-from .activations import (  # noqa: F401,E402  (intermediate activations)
+from .activations import (  # intermediate activations
     activations, count_dead, dead_channels, normalize, sparsity, sparsity_by_layer, value_range)
-from .cam import (  # noqa: F401,E402  (Grad-CAM class activation heatmaps)
-    cascading_randomization, gradcam, gradient_saliency, guided_backprop, integrated_gradients, smoothgrad, spearman)
-from .cam.perturbation import occlusion, rise  # noqa: F401,E402  (perturbation maps: forward passes only)
-from .metrics import baseline_map, deletion, insertion  # noqa: F401,E402  (is the explanation right?)
-from .filters import (  # noqa: F401,E402  (filter visualisation by gradient ascent)
-    FilterResult, filter_activations, filter_patterns, first_layer_kernels, visualize_filters)
-from .plotting.atlas import filter_atlas  # noqa: F401,E402  (drawing lives in plotting)
-from .plotting import colorize, mosaic, overlay, unmosaic  # noqa: F401,E402  (drawing: colours, tiles)
-from .datasets import make_shapes, shortcut_splits  # noqa: F401,E402  (a dataset with ground truth)
-from .evaluation import heat_in_box, pointing_game  # noqa: F401,E402  (explanations vs ground truth)
-from .training import small_convnet  # noqa: F401,E402  (the small textbook convnet; train in .training)
+from .cam.api import gradcam  # Grad-CAM class activation heatmaps
+from .cam.saliency import gradient_saliency, guided_backprop, integrated_gradients, smoothgrad
+from .cam.sanity import cascading_randomization, spearman
+from .cam.perturbation import occlusion, rise  # perturbation maps: forward passes only
+from .metrics.baselines import baseline_map  # is the explanation right?
+from .metrics.curves import deletion, insertion
+from .filters.kernels import first_layer_kernels  # filter visualisation by gradient ascent
+from .filters.patterns import FilterResult, filter_activations, filter_patterns, visualize_filters
+from .plotting.atlas import filter_atlas  # drawing lives in plotting
+from .plotting.colour import colorize, overlay
+from .plotting.tiles import mosaic, unmosaic
+from .datasets import make_shapes, shortcut_splits  # a dataset with ground truth
+from .evaluation import heat_in_box, pointing_game  # explanations vs ground truth
+from .training import small_convnet  # the small textbook convnet; train in helpers.training
+
+__all__ = [
+    # models and images
+    "load_model", "available_models", "register_model", "model_info", "predict", "logits", "forward_fn",
+    "imagenet_class_names", "WeightsDownloadError", "load_image", "sample_images", "clear_caches",
+    # layers and feature models
+    "layer_names", "find_layer", "feature_model",
+    # intermediate activations
+    "activations", "normalize", "dead_channels", "count_dead", "sparsity", "sparsity_by_layer", "value_range",
+    # class activation maps, input gradients, perturbation maps, and checks of them
+    "gradcam", "gradient_saliency", "guided_backprop", "smoothgrad", "integrated_gradients", "occlusion", "rise",
+    "cascading_randomization", "spearman", "deletion", "insertion", "baseline_map",
+    # filter visualisation
+    "filter_patterns", "visualize_filters", "filter_activations", "FilterResult", "first_layer_kernels",
+    "filter_atlas",
+    # drawing
+    "colorize", "overlay", "mosaic", "unmosaic",
+    # the course's data, training and evaluation
+    "make_shapes", "shortcut_splits", "heat_in_box", "pointing_game", "small_convnet",
+]

@@ -20,9 +20,14 @@ import numpy as np
 import tensorflow as tf
 
 from ._cache import store
-from .features import feature_fn, iter_layers, layer_names, require_spatial
+from .features import feature_fn
+from .layers import iter_layers, layer_names, require_spatial
 from .models import prepare
-from .validation import check_layers, check_model
+from .validation import (MAX_SIDE, check_array, check_choice, check_count, check_finite, check_ints, check_layers,
+                         check_model, check_number)
+
+__all__ = ["DEFAULT_KINDS", "NORMALIZATIONS", "activations", "count_dead", "dead_channels", "default_layers",
+           "normalize", "resolve_layers", "shrink_maps", "sparsity", "sparsity_by_layer", "value_range"]
 
 NORMALIZATIONS = ("channel", "layer", "global")
 DEFAULT_KINDS = ("conv", "pool")
@@ -122,14 +127,10 @@ def _as_numpy(tensor) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- pure maths
-def _check_maps(maps, what="maps") -> np.ndarray:
-    a = np.asarray(maps)
-    if a.ndim != 3:
-        raise ValueError(f"{what} must be one layer's feature maps of shape (height, width, channels); "
-                         f"got shape {a.shape} (for a batch, pass one image's maps: acts[name][i])")
-    if a.size == 0:
-        raise ValueError(f"{what} are empty (shape {a.shape}): a layer's maps have at least one value")
-    return a
+def _layer_maps(maps) -> np.ndarray:
+    """One layer's feature maps (h, w, c) of one image, with at least one value."""
+    return check_array("maps", maps, 3, expected="one layer's feature maps of shape (height, width, channels)",
+                       allow_empty=False, hint=" (for a batch, pass one image's maps: acts[name][i])")
 
 
 def dead_channels(maps, tol: float = 0.0) -> np.ndarray:
@@ -214,15 +215,11 @@ def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | No
         >>> normalize(np.arange(8.0).reshape(2, 2, 2), "layer")[..., 0].tolist()
         [[0, 73], [146, 219]]
     """
-    if isinstance(mode, str) and mode.strip().lower() in NORMALIZATIONS:
-        mode = mode.strip().lower()  # "Layer" is "layer"
-    if mode not in NORMALIZATIONS:
-        raise ValueError(f"unknown normalisation {mode!r}; choose one of {', '.join(NORMALIZATIONS)}")
+    mode = check_choice("normalisation", mode, NORMALIZATIONS, ignore_case=True)  # "Layer" is "layer"
     with np.errstate(over="ignore", invalid="ignore"):  # values beyond float32 become inf: refused below
-        a = np.array(_check_maps(maps), dtype=np.float32)  # a private float32 copy, modified in place
-    if not np.isfinite(a).all():
-        raise ValueError("the maps contain NaN or infinite values (or values beyond float32's range); "
-                         "feature maps from helpers.activations never do")
+        a = np.array(_layer_maps(maps), dtype=np.float32)  # a private float32 copy, modified in place
+    check_finite("the maps", a, " (or values beyond float32's range); feature maps from helpers.activations "
+                 "never have them")
     dead = dead_channels(a)
     if mode == "channel":
         mean = a.mean(axis=(0, 1), dtype=np.float64)
@@ -237,8 +234,11 @@ def normalize(maps, mode: str = "channel", value_range: tuple[float, float] | No
             if value_range is None:
                 raise ValueError("global normalisation shares one scale across layers: pass "
                                  "value_range=helpers.value_range(acts) (the min and max over all layers)")
-            lo, hi = float(value_range[0]), float(value_range[1])
-            if not (np.isfinite(lo) and np.isfinite(hi)) or hi < lo:
+            low_high = check_array("value_range", value_range, 1, expected="(low, high)")
+            if low_high.shape != (2,):
+                raise ValueError(f"value_range must be (low, high), got {value_range!r:.60}")
+            lo, hi = check_number("value_range's low", low_high[0]), check_number("value_range's high", low_high[1])
+            if hi < lo:
                 raise ValueError(f"value_range must be finite (low, high) with low <= high; got {value_range!r}")
         else:
             lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
@@ -265,12 +265,10 @@ def shrink_maps(maps, size: tuple[int, int]) -> np.ndarray:
     """
     import cv2
 
-    a = _check_maps(maps)
+    a = _layer_maps(maps)
     if a.dtype not in (np.uint8, np.float32):
         a = a.astype(np.float32)
-    th, tw = int(size[0]), int(size[1])
-    if th < 1 or tw < 1:
-        raise ValueError(f"size must be positive, got {size}")
+    th, tw = (check_count("size", side, MAX_SIDE) for side in check_ints("size", size, 2, expected="(height, width)"))
     h, w, c = a.shape
     if (th, tw) == (h, w):
         return a

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .validation import check_array, check_choice, check_int, check_ints, check_number
+
 __all__ = ["CLASS_NAMES", "CORNERS", "IMAGE_SIZE", "MARKER_MARGIN", "MARKER_SIZE", "RADIUS_RANGE", "add_marker",
            "make_shapes", "marker_box", "marker_pattern", "ShapeSet", "shortcut_splits"]
 
@@ -71,7 +73,7 @@ def marker_pattern(size: int = MARKER_SIZE) -> np.ndarray:
                [255,   0, 255,   0],
                [  0, 255,   0, 255]], dtype=uint8)
     """
-    size = _check_int("marker size", size, 4, 64)
+    size = check_int("marker size", size, 4, 64)
     cell = (np.arange(size) * 4) // size
     board = ((cell[:, None] + cell[None, :]) % 2 == 0).astype(np.uint8) * 255
     return np.repeat(board[..., None], 3, axis=-1)
@@ -85,19 +87,15 @@ def marker_box(at="top-left", *, size: int = MARKER_SIZE, image_size: int = IMAG
         >>> marker_box("bottom-right")
         (134, 134, 146, 146)
     """
-    size = _check_int("marker size", size, 4, 64)
-    image_size = _check_int("image_size", image_size, 2 * size, 4096)
+    size = check_int("marker size", size, 4, 64)
+    image_size = check_int("image_size", image_size, 2 * size, 4096)
     far = image_size - MARKER_MARGIN - size
     if isinstance(at, str):
-        if at not in CORNERS:
-            raise ValueError(f"unknown marker position {at!r}; choose one of {CORNERS} or give (x, y)")
+        at = check_choice("marker position", at, CORNERS, ignore_case=True, hint=", or give (x, y)")
         x = MARKER_MARGIN if at.endswith("left") else far
         y = MARKER_MARGIN if at.startswith("top") else far
     else:
-        try:
-            x, y = (int(v) for v in at)
-        except (TypeError, ValueError):
-            raise TypeError(f"marker position must be a corner name {CORNERS} or (x, y), got {at!r}") from None
+        x, y = check_ints("marker position", at, 2, expected=f"a corner name ({', '.join(CORNERS)}) or (x, y)")
         if not (0 <= x <= image_size - size and 0 <= y <= image_size - size):
             raise ValueError(f"marker at ({x}, {y}) does not fit: x and y must be in 0..{image_size - size}")
     return (x, y, x + size, y + size)
@@ -178,9 +176,10 @@ def make_shapes(n: int, *, seed: int = 0, marker_rates=(0.0, 0.0), marker_at="to
         >>> round(float(d.has_marker[d.labels == 1].mean()), 2), int(d.has_marker[d.labels == 0].sum())
         (0.94, 0)
     """
-    n = _check_int("n", n, 1)
-    seed = _check_int("seed", seed, 0)
-    rates = np.asarray(marker_rates, dtype=np.float64)
+    n = check_int("n", n, 1)
+    seed = check_int("seed", seed, 0)
+    rates = check_array("marker_rates", marker_rates, 1, dtype=np.float64,
+                        expected=f"{len(CLASS_NAMES)} probabilities in [0, 1] (one per class {CLASS_NAMES})")
     if rates.shape != (len(CLASS_NAMES),) or not np.all((rates >= 0) & (rates <= 1)):
         raise ValueError(f"marker_rates must be {len(CLASS_NAMES)} probabilities in [0, 1] (one per class "
                          f"{CLASS_NAMES}), got {marker_rates!r}")
@@ -216,10 +215,11 @@ def shortcut_splits(n_train: int = 2000, n_test: int = 400, *, seed: int = 0, ra
         >>> {k: len(v) for k, v in splits.items()}
         {'train': 40, 'val': 20, 'clean': 20, 'swapped': 20, 'fixed_train': 40}
     """
-    marker_class = _check_int("marker_class", marker_class, 0, len(CLASS_NAMES) - 1)
-    shortcut = tuple(float(rate) if c == marker_class else 0.0 for c in range(len(CLASS_NAMES)))
+    marker_class = check_int("marker_class", marker_class, 0, len(CLASS_NAMES) - 1)
+    rate = check_number("rate", rate, 0.0, 1.0)
+    shortcut = tuple(rate if c == marker_class else 0.0 for c in range(len(CLASS_NAMES)))
     swapped = tuple(0.0 if c == marker_class else 1.0 for c in range(len(CLASS_NAMES)))
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(_check_int("seed", seed, 0)).spawn(5)]
+    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(check_int("seed", seed, 0)).spawn(5)]
     plan = {"train": (n_train, shortcut), "val": (n_test, shortcut), "clean": (n_test, (0.0, 0.0)),
             "swapped": (n_test, swapped), "fixed_train": (n_train, (0.5, 0.5))}
     return {name: make_shapes(n, seed=s, marker_rates=rates, marker_at=marker_at)
@@ -229,11 +229,3 @@ def shortcut_splits(n_train: int = 2000, n_test: int = 400, *, seed: int = 0, ra
 def _grow(box, by: int) -> tuple:
     return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
 
-
-def _check_int(name: str, value, low: int, high: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f"{low}..{high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return int(value)

@@ -15,23 +15,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import check_array, check_finite, check_int
+
 __all__ = ["box_selectivity", "heat_in_box", "peak", "pointing_chance", "pointing_game"]
 
 
 def _heatmaps(heat) -> tuple[np.ndarray, bool]:
-    h = np.asarray(heat, dtype=np.float64)
+    """A heatmap or a batch of them as float64 (N, H, W), and whether it was one map."""
+    h = check_array("the heatmap", heat, (2, 3), dtype=np.float64, expected="a heatmap (H, W) or a batch (N, H, W)")
     single = h.ndim == 2
     if single:
         h = h[None]
-    if h.ndim != 3 or h.shape[1] == 0 or h.shape[2] == 0:
-        raise ValueError(f"expected a heatmap (H, W) or a batch (N, H, W), got shape {np.shape(heat)}")
-    if not np.isfinite(h).all():
-        raise ValueError("the heatmap holds NaN or inf values; compute it again (helpers.gradcam never returns NaN)")
+    if h.shape[1] == 0 or h.shape[2] == 0:
+        raise ValueError(f"expected a heatmap (H, W) or a batch (N, H, W) of at least 1 x 1, got shape {h.shape}")
+    check_finite("the heatmap", h, "; compute it again (helpers.gradcam never returns NaN)")
     return h, single
 
 
 def _boxes(boxes, n: int) -> np.ndarray:
-    b = np.asarray(boxes)
+    """One (x0, y0, x1, y1) box per heatmap as int64 (n, 4); one box is used for every map."""
+    b = check_array("boxes", boxes, (1, 2), expected="one (x0, y0, x1, y1) box or one per heatmap (N, 4)")
     if b.ndim == 1:
         b = np.broadcast_to(b, (n, 4)) if b.shape == (4,) else b
     if b.shape != (n, 4):
@@ -64,10 +67,8 @@ def pointing_game(heat, boxes, tolerance: int = 0):
     """
     h, single = _heatmaps(heat)
     b = _boxes(boxes, len(h))
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
-        raise ValueError(f"tolerance must be a non-negative integer (pixels), got {tolerance!r}")
+    t = check_int("tolerance (pixels)", tolerance, 0)
     xy = peak(h)
-    t = int(tolerance)
     hit = ((b[:, 0] >= 0) & (xy[:, 0] >= b[:, 0] - t) & (xy[:, 0] < b[:, 2] + t)
            & (xy[:, 1] >= b[:, 1] - t) & (xy[:, 1] < b[:, 3] + t))
     return bool(hit[0]) if single else hit
@@ -83,13 +84,14 @@ def pointing_chance(boxes, tolerance: int = 0, image_size: int = 150) -> float:
         >>> pointing_chance([(0, 0, 10, 10), (-1, -1, -1, -1)], tolerance=5, image_size=100)
         0.0225
     """
-    b = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
-        raise ValueError(f"tolerance must be a non-negative integer (pixels), got {tolerance!r}")
+    b = check_array("boxes", boxes, (1, 2), expected="one (x0, y0, x1, y1) box or a list of them (N, 4)")
+    if b.shape[-1] != 4:
+        raise ValueError(f"boxes must be (x0, y0, x1, y1) each, got boxes of shape {b.shape}")
+    b = b.astype(np.int64).reshape(-1, 4)
+    t, s = check_int("tolerance (pixels)", tolerance, 0), check_int("image_size", image_size, 1)
     b = b[b[:, 0] >= 0]
     if len(b) == 0:
         raise ValueError("no box to point at: every box is missing (x0 < 0)")
-    t, s = int(tolerance), int(image_size)
     w = np.clip(b[:, 2] + t, 0, s) - np.clip(b[:, 0] - t, 0, s)
     h = np.clip(b[:, 3] + t, 0, s) - np.clip(b[:, 1] - t, 0, s)
     return round(float(np.mean(w * h)) / (s * s), 6)
@@ -126,9 +128,8 @@ def box_selectivity(maps, boxes, image_size: int) -> np.ndarray:
         >>> box_selectivity(m, [(0, 0, 8, 8)], image_size=16)
         array([0., 5.])
     """
-    m = np.asarray(maps, dtype=np.float64)
-    if m.ndim != 4:
-        raise ValueError(f"expected feature maps (N, h, w, C), got shape {m.shape}")
+    m = check_array("maps", maps, 4, dtype=np.float64, expected="feature maps (N, h, w, C)")
+    image_size = check_int("image_size", image_size, 1)
     b = _boxes(boxes, len(m))
     scores, count = np.zeros(m.shape[-1]), 0
     for i, box in enumerate(b):

@@ -24,19 +24,10 @@ import keras
 import tensorflow as tf
 
 from ._cache import store
-from .layers import (  # noqa: F401  (re-exported: the layer look-up that feature models are built on)
-    LayerRef,
-    find_layer,
-    is_spatial,
-    iter_layers,
-    layer_kind,
-    layer_names,
-    output_shape,
-    predecessor,
-    require_spatial,
-)
-from .models import model_input_shape
-from .validation import check_layers, check_model_type
+from .layers import find_layer, iter_layers
+from .validation import check_layers, check_model_type, model_input_shape
+
+__all__ = ["LOGITS", "feature_fn", "feature_model", "trace_model"]
 
 LOGITS = "logits"  # the key of the logits among a feature model's outputs (``with_logits=True``)
 

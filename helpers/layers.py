@@ -17,6 +17,9 @@ import keras
 
 from .validation import check_kinds, check_model_type, layer_name
 
+__all__ = ["KINDS", "LayerRef", "find_layer", "is_spatial", "iter_layers", "layer_kind", "layer_names", "output_shape",
+           "predecessor", "require_spatial"]
+
 _CONV = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
 _POOL = ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D")
 KINDS = ("conv", "pool", "activation", "other", "model")

@@ -26,16 +26,11 @@ import numpy as np
 import tensorflow as tf
 
 from ._cache import store
-from .heads import class_logits, final_activation, probabilities, softmax  # noqa: F401  (re-exported)
+from .heads import class_logits, final_activation, probabilities
 from .images import check_batch, resize
-from .loading import (  # noqa: F401  (re-exported: the public names have always lived here)
-    CLASSES_FILE,
+from .loading import (
     CLASSIC_MODELS,
     DEFAULT_MODEL,
-    LITE0_WEIGHTS,
-    PREPROCESS_MODES,
-    Preprocess,
-    WeightsDownloadError,
     adopt,
     build_classic,
     build_lite0,
@@ -43,19 +38,21 @@ from .loading import (  # noqa: F401  (re-exported: the public names have always
     imagenet_class_synonyms,
     read_file,
 )
-from .validation import (  # noqa: F401
+from .validation import (
     FOREIGN_ERRORS,
     MAX_SIDE,
     MIN_OPEN_SIDE,
-    ArgumentTypeError,
+    check_choice,
     check_class_names,
-    check_int,
+    check_count,
     check_model,
+    check_type,
     contract_error,
-    model_input_hw,
-    model_input_shape,
 )
-from .validation import check_class_index as _check_index
+from .validation import check_class_index as _index_in_range
+
+__all__ = ["ModelInfo", "available_models", "check_class_index", "check_classifier", "class_index_of", "forward_fn",
+           "load_model", "logits", "model_info", "num_classes", "predict", "prepare", "register_model"]
 
 
 @dataclass(frozen=True)
@@ -118,14 +115,11 @@ def load_model(name_or_path: str | Path | keras.Model = DEFAULT_MODEL, *, weight
         >>> model.input_shape, model.output_shape
         ((None, 224, 224, 3), (None, 1000))
     """
-    if weights not in ("imagenet", None):
-        raise ValueError(f"weights must be 'imagenet' or None, got {weights!r}")
+    weights = check_choice("weights", weights, ("imagenet", None), hint=" (None: random weights)")
     if isinstance(name_or_path, keras.Model):
         model, removed = adopt(name_or_path, preprocess or "raw", owned=False)
         return _register_user_model(model, name_or_path.name, class_names, removed)
-    if not isinstance(name_or_path, (str, Path)):
-        raise ArgumentTypeError(f"load_model takes a model name, a file path or a keras.Model; got "
-                                f"{type(name_or_path).__name__}")
+    check_type("load_model's first argument", name_or_path, (str, Path), "a model name, a file path or a keras.Model")
     key = str(name_or_path)
     if key.lower() == DEFAULT_MODEL or key.lower() in CLASSIC_MODELS:
         if preprocess is not None or class_names is not None:
@@ -247,10 +241,8 @@ def class_index_of(info: ModelInfo, class_index) -> int:
     """:func:`check_class_index` against a model's :class:`ModelInfo` (its class names)."""
     names = info.class_names
     synonyms = imagenet_class_synonyms() if names == imagenet_class_names() else None
-    return _check_index(class_index, len(names), names, synonyms)
+    return _index_in_range(class_index, len(names), names, synonyms)
 
-
-input_size = model_input_hw  # (height, width) a model expects; 224 x 224 when it accepts any size
 
 
 def prepare(model: keras.Model, image, *, crop: bool = True) -> tuple[np.ndarray, bool]:
@@ -330,7 +322,7 @@ def predict(model: keras.Model, image, top: int = 5):
         >>> predict(load_model(), load_image("chelsea"), top=1)[0][1]
         'Egyptian cat'
     """
-    top = check_int("top", top, 1)
+    top = check_count("top", top)
     z, info = logits(model, image), model_info(model)
     probs = probabilities(np.atleast_2d(z), info.binary)
     results = []

@@ -1,5 +1,7 @@
 """The package's shape, checked: the layer contract (import-linter), modules of one concern, no
-issue numbers in comments, and no private Keras API outside helpers/_compat.py."""
+issue numbers in comments, no private Keras API outside helpers/_compat.py, argument checks in
+helpers/validation, and a curated public surface (``__all__``, no relays)."""
+import ast
 import re
 import shutil
 import subprocess
@@ -79,3 +81,206 @@ def test_private_keras_only_in_compat(folder):
             if p.name not in ("_compat.py", "test_architecture.py")
             for i, line in enumerate(p.read_text().splitlines(), 1) if PRIVATE_KERAS.search(line)]
     assert not hits, f"private Keras API outside helpers/_compat.py: {hits}"
+
+
+# --------------------------------------------------------------------------- one home for argument checks
+# helpers/validation holds every generic argument check (an int in a range, a finite number, a bool, a
+# choice among names, an array of some dimensions, a type). Elsewhere a check that needs the technique's
+# knowledge stays where it is and calls validation for the generic part; a hand-written copy of a generic
+# check (the pattern below) fails this test.
+NUMBER_TYPES = {"int", "float", "bool", "str", "bytes", "complex", "integer", "floating", "number", "bool_",
+                "Number", "Real", "Integral"}
+PLAIN_TYPE_ERROR = "a plain TypeError (the contract's type for a wrong type is validation.ArgumentTypeError)"
+# (file, function) -> why it may keep its own check. Code written alongside this test, by its owners:
+# each still to be turned into the validation call named.
+OWN_CHECKS = {
+    ("helpers/exercises/_result.py", "__call__"): "an exercise number is a key of the hints: a KeyError, as a dict",
+    ("helpers/exercises/cam.py", "at_cells"): "check_choice for grid",
+    ("helpers/exercises/capstone.py", "check_marker_channel"): "check_array(..., 1, finite=True) for the scores",
+    ("helpers/metrics/baselines.py", "baseline_map"): "check_choice now refuses a non-string with ArgumentTypeError",
+    ("helpers/plotting/cam_figures.py", "_aspect"): "check_number('aspect', aspect, 0.1, 10)",
+    ("helpers/plotting/cam_figures.py", "show_boxed_cams"): "check_type for heatmaps",
+    ("helpers/plotting/faithfulness.py", "_check_curves"): "check_type for curves (an ArgumentTypeError)",
+    ("helpers/plotting/faithfulness.py", "format_ranking"): "check_type for areas (an ArgumentTypeError)",
+    ("helpers/plotting/levels.py", "_checked"): "check_array(..., 3) and check_finite",
+    ("helpers/plotting/levels.py", "display_scale"): "check_choice for mode, check_number for value_range",
+    ("helpers/training.py", "load_pretrained"): "check_choice for which (an unknown choice is a ValueError)",
+    ("helpers/widgets/cam.py", "GradCAMExplorer.__init__"): "check_type for runner",
+    ("helpers/widgets/cam_options.py", "check_search"): "check_type for the search text",
+    ("helpers/widgets/cam_options.py", "check_alpha"): "check_number('alpha', alpha, 0.0, 1.0)",
+    ("helpers/widgets/filters.py", "FilterExplorer.__init__"): "check_type for runner",
+}
+
+
+def _names(node) -> set[str]:
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
+            if isinstance(n, (ast.Name, ast.Attribute))}
+
+
+def _generic_test(test) -> str | None:
+    """What generic check an ``if`` test hand-writes, if it does."""
+    for call in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
+        fn = getattr(call.func, "id", getattr(call.func, "attr", ""))
+        if fn == "isinstance" and len(call.args) == 2 and _names(call.args[1]) & NUMBER_TYPES:
+            return "a hand-written type test (isinstance of a number, string or bool type)"
+        if fn == "isfinite":
+            return "a hand-written finite test"
+    for cmp in (n for n in ast.walk(test) if isinstance(n, ast.Compare) and isinstance(n.ops[-1], ast.NotIn)):
+        names = cmp.comparators[-1]
+        if (isinstance(names, ast.Name) and names.id.isupper()) or (
+                isinstance(names, (ast.Tuple, ast.List, ast.Set)) and names.elts
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in names.elts)):
+            return "a hand-written choice test (not in a list of names)"
+    return None
+
+
+def hand_written_checks(source: str) -> list[tuple[int, str, str]]:
+    """``(line, function, what)`` for each generic argument check written by hand in ``source``: an
+    ``if`` that raises on a number-type / finite / choice test, and every plain ``raise TypeError``."""
+    found = []
+
+    def visit(node, scope):
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                inner = f"{scope}.{child.name}" if scope else child.name
+            if isinstance(child, ast.If) and any(isinstance(b, ast.Raise) for b in child.body):
+                what = _generic_test(child.test)
+                if what:
+                    found.append((child.lineno, scope, what))
+            if isinstance(child, ast.Raise) and isinstance(child.exc, ast.Call) \
+                    and getattr(child.exc.func, "id", None) == "TypeError":
+                found.append((child.lineno, scope, PLAIN_TYPE_ERROR))
+            visit(child, inner)
+
+    visit(ast.parse(source), "")
+    return found
+
+
+def test_the_check_detector_catches_copies_and_spares_domain_checks():
+    copies = {
+        "def f(n):\n    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:\n"
+        "        raise ValueError(n)\n": "type test",
+        "def f(x):\n    if not math.isfinite(x) or x <= 0:\n        raise ValueError(x)\n": "finite test",
+        "def f(mode):\n    if mode not in ('avg', 'max'):\n        raise ValueError(mode)\n": "choice test",
+        "def f(mode):\n    if mode not in MODES:\n        raise ValueError(mode)\n": "choice test",
+        "def f(t):\n    raise TypeError(t)\n": "plain TypeError",
+    }
+    for source, what in copies.items():
+        assert [w for _, _, w in hand_written_checks(source)], f"missed a hand-written {what}: {source}"
+    domain = ("def f(i, count):\n    if i >= count:\n        raise IndexError(i)\n",
+              "def f(source):\n    if isinstance(source, str):\n        return open(source)\n",
+              "def f(layer, shapes):\n    if layer not in shapes:\n        raise KeyError(layer)\n",
+              "def f(x):\n    if not isinstance(x, Objective):\n        raise ArgumentTypeError(x)\n")
+    for source in domain:
+        assert not hand_written_checks(source), source
+
+
+def test_argument_checks_live_in_validation():
+    """No generic check is written by hand outside helpers/validation (see OWN_CHECKS for the exceptions)."""
+    hits = []
+    for path in sorted(HELPERS.rglob("*.py")):
+        rel = str(path.relative_to(ROOT))
+        if rel.startswith("helpers/validation/"):
+            continue
+        for line, scope, what in hand_written_checks(path.read_text()):
+            if (rel, scope) not in OWN_CHECKS:
+                hits.append(f"{rel}:{line} ({scope or 'module'}): {what}")
+    assert not hits, "use helpers.validation's checks (check_int, check_count, check_number, check_positive, " \
+                     "check_bool, check_choice, check_type, check_index, check_array ...):\n" + "\n".join(hits)
+
+
+# --------------------------------------------------------------------------- a curated public surface
+# every public module says what it offers users in __all__; a module offers only what it defines (a
+# package __init__ gathers its modules' names); importers take a name from the module that defines it.
+NO_ALL_YET = {  # being rewritten alongside this test by their owners
+    "helpers/exercises/__init__.py", "helpers/plotting/__init__.py",
+    "helpers/widgets/__init__.py",
+}
+# (module, name): imports of a relayed name that remain, by code being rewritten alongside this test
+RELAYED_IMPORTS: set[tuple[str, str]] = set()
+
+
+def _public_modules():
+    for path in sorted(HELPERS.rglob("*.py")):
+        parts = path.relative_to(HELPERS).parts
+        if not any(p.startswith("_") and p != "__init__.py" for p in parts):
+            yield path
+
+
+def _module_names(tree) -> tuple[set[str], set[str], list | None]:
+    """(names defined at module level, names imported at module level, the literal __all__ or None)."""
+    defined, imported, exported = set(), set(), None
+    nodes = list(tree.body)
+    while nodes:
+        node = nodes.pop(0)
+        if isinstance(node, (ast.If, ast.Try)):
+            nodes.extend(node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
+                         + [s for h in getattr(node, "handlers", []) for s in h.body])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if "__all__" in names and node.value is not None:
+                exported = ast.literal_eval(node.value)
+            defined |= names - {"__all__"}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return defined, imported, exported
+
+
+def test_every_public_module_has_all():
+    missing = [str(p.relative_to(ROOT)) for p in _public_modules()
+               if str(p.relative_to(ROOT)) not in NO_ALL_YET and _module_names(ast.parse(p.read_text()))[2] is None]
+    assert not missing, f"public modules without __all__ (list what the module offers its users): {missing}"
+
+
+def test_every_name_in_all_exists_and_no_module_relays():
+    problems = []
+    for path in _public_modules():
+        defined, imported, exported = _module_names(ast.parse(path.read_text()))
+        rel = str(path.relative_to(ROOT))
+        if exported is None:
+            continue
+        if len(set(exported)) != len(exported) or not all(isinstance(n, str) for n in exported):
+            problems.append(f"{rel}: __all__ must list each name once, as a string")
+        for name in exported:
+            if name not in defined | imported:
+                problems.append(f"{rel}: __all__ lists {name!r}, which it neither defines nor imports")
+            elif path.name != "__init__.py" and name not in defined:
+                problems.append(f"{rel}: __all__ relays {name!r} (imported, not defined here): import it from "
+                                "where it is defined instead")
+    assert not problems, "\n".join(problems)
+
+
+def _module_path(module: str) -> tuple[Path | None, bool]:
+    base = ROOT / module.replace(".", "/")
+    if (base / "__init__.py").exists():
+        return base / "__init__.py", True
+    return (base.with_suffix(".py"), False) if base.with_suffix(".py").exists() else (None, False)
+
+
+def test_names_are_imported_from_where_they_are_defined():
+    """``from helpers.x import name`` takes ``name`` from the module that defines it, not from one that
+    imports it (packages excepted: their __init__ gathers names)."""
+    files = [p for folder in ("helpers", "tests", "scripts", "benchmarks") for p in (ROOT / folder).rglob("*.py")]
+    files += sorted((ROOT / "notebooks").glob("*.py")) + [ROOT / "conftest.py"]
+    definitions, relayed = {}, []
+    for path in files:
+        here = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = here[:len(here) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            source, is_package = _module_path(module)
+            if not module.startswith("helpers") or source is None or is_package:
+                continue
+            if source not in definitions:
+                definitions[source] = _module_names(ast.parse(source.read_text()))[0]
+            for alias in node.names:
+                if alias.name not in definitions[source] and _module_path(f"{module}.{alias.name}")[0] is None \
+                        and (module, alias.name) not in RELAYED_IMPORTS:
+                    relayed.append(f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} from {module}")
+    assert not relayed, "import these from the module that defines them:\n" + "\n".join(relayed)

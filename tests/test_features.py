@@ -5,7 +5,8 @@ import pytest
 from kit import conv_base, sub_model_output
 
 import helpers
-from helpers.features import feature_model, find_layer, layer_names, require_spatial
+from helpers.features import feature_model
+from helpers.layers import find_layer, layer_names, require_spatial
 
 
 def test_flat_model_values_equal_direct_sub_models(default_model, cat_224):
@@ -124,7 +125,7 @@ def test_feature_fn_returns_the_layers_in_the_order_asked_for(default_model, cat
 
 
 def test_predecessor_is_the_layer_whose_output_feeds_it(default_model):
-    from helpers.features import predecessor
+    from helpers.layers import predecessor
 
     assert predecessor(default_model, "stem_activation").name == "stem_bn"
     assert predecessor(default_model, "block2a_expand_activation").name == "block2a_expand_bn"

@@ -7,6 +7,7 @@ from kit import conv_classifier
 import helpers
 from helpers import models as M
 from helpers.efficientnet_lite import block_names, build_efficientnet_lite0
+from helpers.loading import imagenet_class_synonyms
 
 
 def test_default_model_contract(default_model):
@@ -95,7 +96,7 @@ def test_predict_format_batch_and_resizing(default_model):
 def test_class_names_offline():
     names = helpers.imagenet_class_names()
     assert len(names) == 1000 and names[282] == "tiger cat" and names[967] == "espresso"
-    assert names[0] == "tench" and M.imagenet_class_synonyms()[281] == "tabby, tabby cat"
+    assert names[0] == "tench" and imagenet_class_synonyms()[281] == "tabby, tabby cat"
 
 
 def test_unknown_model_name_lists_the_choices():

@@ -10,3 +10,5 @@ below imports it. Importing this package is cheap (no Solara, no server); the pi
 * :mod:`helpers.apps.pool` -- the bounded worker pool with per-student, latest-wins queues,
 * :mod:`helpers.apps.uploads` -- limits on what a student can upload.
 """
+
+__all__: list[str] = []  # nothing to import from here: each piece is in its own module (see above)

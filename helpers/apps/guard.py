@@ -34,6 +34,8 @@ from urllib.parse import urlencode
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from ..validation import check_positive, check_type
+
 __all__ = ["COOKIE", "ClassCodeMiddleware", "new_code"]
 
 COOKIE = "convnet_class"
@@ -53,10 +55,11 @@ class ClassCodeMiddleware:
     """Require the class ``code`` (see the module docstring) for every HTTP and websocket request."""
 
     def __init__(self, app, code: str, *, first_delay: float = 0.25, max_delay: float = 8.0):
-        if not isinstance(code, str) or len(code) < 8:
-            raise ValueError(f"the class code must have at least 8 characters, got {len(code or '')}")
+        if len(check_type("the class code", code, str, "a string of at least 8 characters")) < 8:
+            raise ValueError(f"the class code must have at least 8 characters, got {len(code)}")
         self.app = app
-        self.first_delay, self.max_delay = float(first_delay), float(max_delay)
+        self.first_delay = check_positive("first_delay", first_delay)
+        self.max_delay = check_positive("max_delay", max_delay)
         self._misses: dict[str, tuple[int, float]] = {}  # client address -> (wrong guesses, when the last one ended)
         self._waiting: set[str] = set()
         self._code = code.encode()

@@ -11,13 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..models import check_classifier, class_index_of
-from ..validation import check_int, check_model
+from ..validation import check_int, check_model, check_type
 from .base import available_methods, check_counterfactual, get_method
 from .context import Context, batch_contexts
 from .engine import engine
 from .inputs import class_indices, contract_errors, prepare_input
 from .layer_choice import check_resolution
 from .maths import upsample
+
+__all__ = ["cam_from_gradients", "gradcam", "heatmap"]
 
 
 def gradcam(model, image, class_index=None, layer=None, *, method="gradcam", counterfactual=False) -> np.ndarray:
@@ -85,9 +87,7 @@ def heatmap(ctx: Context, class_index=None, method="gradcam", *, counterfactual:
         (7, 7)
     """
     m = get_method(method)
-    if not isinstance(ctx, Context):
-        raise TypeError(f"heatmap() takes a helpers.cam.Context (helpers.cam.context(model, image, layer)), "
-                        f"got {type(ctx).__name__}")
+    check_type("heatmap()'s context", ctx, Context, "a helpers.cam.Context (helpers.cam.context(model, image, layer))")
     if class_index is not None:  # checked here: a wrong index must not reach tf.gather
         class_index = (class_index_of(ctx.engine.info, class_index) if ctx.engine is not None
                        else check_int("class_index", class_index, 0))

@@ -25,7 +25,10 @@ import pkgutil
 
 import numpy as np
 
+from ..validation import ArgumentTypeError
 from .maths import normalize_map, weighted_cam
+
+__all__ = ["CAMMethod", "available_methods", "check_counterfactual", "get_method", "register"]
 
 _REGISTRY: dict[str, "CAMMethod"] = {}  # the method classes of this package (not a cache)
 _ALIASES: dict[str, str] = {}
@@ -121,12 +124,14 @@ def get_method(method) -> CAMMethod:
     """A method by name (any spelling: ``"Grad-CAM++"``, ``"gradcam_pp"`` ...) or the instance itself.
 
     Raises:
-        ValueError: an unknown name; the message lists the choices.
+        ValueError: an unknown name; the message lists the choices. ArgumentTypeError (also a ValueError):
+        neither a name nor a method.
     """
     if isinstance(method, CAMMethod):
         return method
     choices = available_methods()
     name = _ALIASES.get(_key(method)) if isinstance(method, str) else None
     if name is None:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(repr(m.name) for m in choices)}")
+        error = ValueError if isinstance(method, str) else ArgumentTypeError  # e.g. method=3: a name belongs there
+        raise error(f"unknown method {method!r}; choose one of {', '.join(repr(m.name) for m in choices)}")
     return _REGISTRY[name]

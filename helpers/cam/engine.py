@@ -22,8 +22,10 @@ import functools
 import keras
 import tensorflow as tf
 
-from ..features import LOGITS, feature_model, find_layer, output_shape, require_spatial
-from ..models import check_classifier, class_logits
+from ..features import LOGITS, feature_model
+from ..heads import class_logits
+from ..layers import find_layer, output_shape, require_spatial
+from ..models import check_classifier
 from .layer_choice import default_layer
 from .store import cam_store
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import keras
 
-from ..features import is_spatial, iter_layers, output_shape
+from ..layers import is_spatial, iter_layers, output_shape
 from ..validation import check_model
 from .store import cam_store
 

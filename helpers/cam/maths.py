@@ -15,6 +15,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+__all__ = ["EPSILON", "gradcam_plus_plus_alphas", "gradcam_plus_plus_weights", "gradcam_weights", "normalize_map",
+           "pixel_map", "principal_direction", "upsample", "weighted_cam"]
+
 EPSILON = 1e-7
 
 

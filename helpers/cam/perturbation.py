@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from ..models import probabilities
+from ..heads import probabilities
 from ..validation import check_int, check_model
 from ..validation.args import check_colour, check_fraction
 from .engine import Engine, engine

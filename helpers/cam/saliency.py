@@ -26,12 +26,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..features import layer_kind, trace_model
-from ..models import check_classifier, class_logits, forward_fn, model_input_shape
-from ..validation import MAX_STEPS, check_int, check_number
+from ..features import trace_model
+from ..layers import layer_kind
+from ..heads import class_logits
+from ..models import check_classifier, forward_fn
+from ..validation import MAX_STEPS, check_count, check_int, check_number, model_input_shape
 from .inputs import class_indices, contract_errors, prepare_input
 from .maths import pixel_map
 from .store import cam_store
+
+__all__ = ["BATCH", "GuidedGate", "attributions", "gradient_saliency", "guided_backprop", "input_grad_fn",
+           "input_gradients", "integrated_gradients", "smoothgrad"]
 
 BATCH = 16  # images per compiled gradient call
 
@@ -165,7 +170,7 @@ def smoothgrad(model, image, class_index=None, *, samples: int = 25, noise: floa
         >>> smoothgrad(model, image, 282, samples=8).shape
         (224, 224)
     """
-    samples = _check_count("samples", samples)
+    samples = check_count("samples", samples, MAX_STEPS)
     noise = check_number("noise", noise, 0.0, 10.0)
     rng = np.random.default_rng(None if seed is None else check_int("seed", seed, 0))
 
@@ -193,7 +198,7 @@ def attributions(model, image, class_index=None, *, baseline=None, steps: int = 
         >>> attributions(model, image, 282, steps=8).shape
         (224, 224, 3)
     """
-    steps = _check_count("steps", steps)
+    steps = check_count("steps", steps, MAX_STEPS)
     check_classifier(model)
     x, single, _ = prepare_input(model, image)
     if not single:
@@ -220,7 +225,7 @@ def integrated_gradients(model, image, class_index=None, *, baseline=None, steps
         >>> integrated_gradients(model, image, 282, steps=8).shape
         (224, 224)
     """
-    steps = _check_count("steps", steps)
+    steps = check_count("steps", steps, MAX_STEPS)
     return _per_image(model, image, class_index,
                       lambda x, c: _integrate(model, x, c, _baseline(model, baseline, x), int(steps)), reduce="sum")
 
@@ -234,13 +239,3 @@ def _baseline(model, baseline, x: np.ndarray) -> np.ndarray:
     if len(b) != 1:
         raise ValueError(f"the baseline is one image (H, W, 3) or a number, got shape {np.shape(baseline)}")
     return b[0]
-
-
-def _check_count(name, value) -> int:
-    """A number of samples / steps: a positive integer up to MAX_STEPS (memory is bounded by BATCH)."""
-    try:
-        return check_int(name, value, 1, MAX_STEPS)
-    except TypeError:
-        raise
-    except ValueError:
-        raise ValueError(f"{name} must be a positive integer up to {MAX_STEPS}, got {value!r:.40}") from None

@@ -27,14 +27,29 @@ Example:
     (64, 64, 3)
 """
 
-from .checks import MAX_SIZE, MIN_SIZE, layer_channels  # noqa: F401
-from .kernels import first_layer_kernels  # noqa: F401
-from .objectives import BORDER, Objective, border_crop, channel, class_logit, filter_objective, layer, neuron  # noqa: F401
-from .param import (  # noqa: F401
+from .checks import MAX_SIZE, MIN_SIZE, layer_channels
+from .kernels import first_layer_kernels
+from .objectives import BORDER, Objective, border_crop, channel, class_logit, filter_objective, layer, neuron
+from .param import (
     COLOR_CORRELATION, PIXEL_SCALE, Param, fft_frequencies, fourier, fourier_scale, params_to_image, pixels,
     start_image)
-from .patterns import FilterResult, filter_activations, filter_patterns, preactivation_layer, visualize_filters  # noqa: F401
-from .presets import CLASSIC_STEP, CLASSIC_STEPS, METHODS, PRESETS, ROBUST_LR, Preset, deprocess, to_uint8  # noqa: F401
-from .render import Ascent, ascend  # noqa: F401
-from .steps import StepRule, adam, normalize_gradient, normalized  # noqa: F401
-from .transforms import Transform, affine_transform, compose, jitter, rotate, scale, standard, warp  # noqa: F401
+from .patterns import FilterResult, filter_activations, filter_patterns, preactivation_layer, visualize_filters
+from .presets import CLASSIC_STEP, CLASSIC_STEPS, METHODS, PRESETS, ROBUST_LR, Preset, deprocess, to_uint8
+from .render import Ascent, ascend
+from .steps import StepRule, adam, normalize_gradient, normalized
+from .transforms import Transform, affine_transform, compose, jitter, rotate, scale, standard, warp
+
+__all__ = [
+    # the public functions
+    "filter_patterns", "visualize_filters", "filter_activations", "FilterResult", "first_layer_kernels",
+    "layer_channels", "preactivation_layer", "MIN_SIZE", "MAX_SIZE",
+    # the parts: objectives, parametrisations, transforms, step rules, and the ascent that runs them
+    "Objective", "channel", "neuron", "layer", "class_logit", "filter_objective", "border_crop", "BORDER",
+    "Param", "pixels", "fourier", "start_image", "params_to_image", "fft_frequencies", "fourier_scale",
+    "COLOR_CORRELATION", "PIXEL_SCALE",
+    "Transform", "jitter", "scale", "rotate", "compose", "standard", "warp", "affine_transform",
+    "StepRule", "adam", "normalized", "normalize_gradient",
+    "Ascent", "ascend",
+    # the two presets of filter_patterns
+    "Preset", "PRESETS", "METHODS", "CLASSIC_STEP", "CLASSIC_STEPS", "ROBUST_LR", "deprocess", "to_uint8",
+]

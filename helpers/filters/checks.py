@@ -1,36 +1,39 @@
-"""Argument checks at the public boundary of filter visualisation, in one place: each turns a
-bad value into a ValueError / IndexError / KeyError / TypeError that names it and the valid
-choices, before any TensorFlow code runs."""
+"""The checks of filter visualisation that need to know the model: a filter (or class) index against
+its layer's channels, the sizes and step counts its presets allow. The generic part of each -- an
+integer, a count, an index -- is :mod:`helpers.validation`'s; these run before any TensorFlow code.
+"""
 
 from __future__ import annotations
-
-import math
 
 import keras
 import numpy as np
 
-from ..features import LOGITS, output_shape, require_spatial
+from ..features import LOGITS
+from ..layers import output_shape, require_spatial
+from ..validation import MAX_STEPS, check_index, check_int
 
-# re-exported for the filters modules
-from ..validation import MAX_STEPS, check_choice, check_int, check_model  # noqa: F401
+__all__ = ["MAX_SIZE", "MIN_SIZE", "check_channel", "check_filters", "check_size", "check_steps", "layer_channels"]
 
 MIN_SIZE = 16
 MAX_SIZE = 1024
 
 
 def check_size(size) -> int:
+    """The side of a visualised pattern in pixels, an integer in ``MIN_SIZE..MAX_SIZE``.
+
+    Raises:
+        ArgumentTypeError: not an integer. ValueError: outside the range.
+    """
     return check_int("size", size, MIN_SIZE, MAX_SIZE)
 
 
 def check_steps(steps) -> int:
+    """A number of gradient-ascent steps, ``0..MAX_STEPS`` (0 evaluates the start image).
+
+    Raises:
+        ArgumentTypeError: not an integer. ValueError: outside the range.
+    """
     return check_int("steps", steps, 0, MAX_STEPS)
-
-
-def check_rate(value, what: str = "step") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not math.isfinite(value) \
-            or value <= 0:
-        raise ValueError(f"{what} must be a positive number, got {value!r}")
-    return float(value)
 
 
 def layer_channels(model: keras.Model, layer: str) -> int:
@@ -44,31 +47,31 @@ def layer_channels(model: keras.Model, layer: str) -> int:
     return int(output_shape(ref)[-1])
 
 
-def check_channel(model: keras.Model, layer: str, index: int) -> None:
-    """IndexError when ``index`` is not a channel of ``layer`` (or a class of the logits)."""
+def check_channel(model: keras.Model, layer: str, index) -> int:
+    """``index`` as a channel of ``layer`` (or a class of the logits, :data:`LOGITS`).
+
+    Raises:
+        IndexTypeError: not an integer. IndexError: not one of the layer's channels (the message says
+        how many it has). KeyError / ValueError: an unknown layer, or one without feature maps.
+    """
     if layer == LOGITS:
-        count, what = int(model.outputs[0].shape[-1]), "the model has {n} classes, so valid classes"
-    else:
-        count, what = layer_channels(model, layer), f"layer {layer!r} has {{n}} channels, so valid filters"
-    if not 0 <= int(index) < count:
-        raise IndexError(f"filter {int(index)} is out of range: " + what.format(n=count)
-                         + f" are 0..{count - 1}")
+        count = int(model.outputs[0].shape[-1])
+        return check_index("filter", index, count, hint=f": the model has {count} classes")
+    count = layer_channels(model, layer)
+    return check_index("filter", index, count, hint=f": layer {layer!r} has {count} channels")
 
 
 def check_filters(model: keras.Model, layer: str, filters) -> tuple[int, ...]:
-    """One filter index or a list of them, each checked against ``layer``'s channels."""
-    if isinstance(filters, (int, np.integer)) and not isinstance(filters, bool):
-        items = [filters]
-    elif isinstance(filters, (list, tuple, range, np.ndarray)):
+    """One filter index or a list of them (a tuple, a range, an integer array), each checked against
+    ``layer``'s channels.
+
+    Raises:
+        ValueError: an empty list. IndexTypeError / IndexError: as :func:`check_channel`, per index.
+    """
+    if isinstance(filters, (list, tuple, range, np.ndarray)):
         items = list(np.asarray(filters).ravel()) if isinstance(filters, np.ndarray) else list(filters)
     else:
-        raise ValueError(f"filters must be a filter index or a list of them, got {filters!r}")
+        items = [filters]  # one index, checked below
     if not items:
         raise ValueError("filters is empty: give at least one filter index")
-    out = []
-    for f in items:
-        if isinstance(f, bool) or not isinstance(f, (int, np.integer)):
-            raise ValueError(f"filter indices must be integers, got {f!r}")
-        check_channel(model, layer, f)
-        out.append(int(f))
-    return tuple(out)
+    return tuple(check_channel(model, layer, f) for f in items)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ..features import find_layer, iter_layers, layer_kind
+from ..layers import find_layer, iter_layers, layer_kind
+from ..validation import check_choice
+
+__all__ = ["first_layer_kernels"]
 
 
 def first_layer_kernels(model: keras.Model, layer: str | None = None, *, normalize: str = "each") -> np.ndarray:
@@ -21,8 +24,7 @@ def first_layer_kernels(model: keras.Model, layer: str | None = None, *, normali
         >>> first_layer_kernels(load_model()).shape      # stem_conv: 32 kernels of 3x3x3
         (32, 3, 3, 3)
     """
-    if normalize not in ("each", "all"):
-        raise ValueError(f"normalize must be 'each' or 'all', got {normalize!r}")
+    normalize = check_choice("normalize", normalize, ("each", "all"), ignore_case=True)
     if layer is None:
         refs = [r for r in iter_layers(model) if layer_kind(r.layer) == "conv" and _kernel_in_channels(r.layer) == 3]
         if not refs:

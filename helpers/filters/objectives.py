@@ -24,10 +24,13 @@ import numbers
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import tensorflow as tf
 
 from ..features import LOGITS  # the key of the logits in an activations dict (see :func:`class_logit`)
+from ..validation import check_index, check_int, check_number, check_type, layer_name
+
+__all__ = ["BORDER", "MIN_KEPT", "Objective", "border_crop", "channel", "class_logit", "filter_objective", "layer",
+           "neuron"]
 
 BORDER = 2           # keras.io / DLwP: loss on activation[:, 2:-2, 2:-2, f] (border artefacts)
 MIN_KEPT = 4         # ... but keep at least a 4x4 centre (a 4x4 map cropped by 2 is empty: NaN)
@@ -103,19 +106,19 @@ class Objective:
     __radd__ = __add__
 
     def __mul__(self, factor):
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not np.isfinite(factor):
-            raise TypeError(f"an objective can be multiplied by a finite number only, got {factor!r}")
+        factor = check_number("an objective's factor (objectives multiply by a number only)", factor)
         f = self.fn
-        return Objective(("*", self.key), (float(factor),) + self.args,
+        return Objective(("*", self.key), (factor,) + self.args,
                          lambda acts, args: args[0] * f(acts, args[1:]),
-                         self.layers, self.channels, f"{float(factor):g} * ({self.description})")
+                         self.layers, self.channels, f"{factor:g} * ({self.description})")
 
     __rmul__ = __mul__
 
     def __truediv__(self, divisor):
-        if isinstance(divisor, numbers.Real) and not isinstance(divisor, bool) and divisor == 0:
+        divisor = check_number("an objective's divisor (objectives divide by a number only)", divisor)
+        if divisor == 0:
             raise ValueError("an objective cannot be divided by zero")
-        return self * (1.0 / divisor if isinstance(divisor, numbers.Real) else divisor)
+        return self * (1.0 / divisor)
 
     def __neg__(self):
         return self * -1.0
@@ -128,29 +131,12 @@ class Objective:
 
 
 def _require_objective(value, op):
-    if not isinstance(value, Objective):
-        raise TypeError(f"objectives combine with objectives under {op!r} (numbers only multiply), "
-                        f"got {type(value).__name__}")
-    return value
+    return check_type(f"the other side of {op!r}", value, Objective,
+                      f"an objective: objectives combine with objectives under {op!r} (numbers only multiply)")
 
 
 def _union(a: tuple, b: tuple) -> tuple:
     return tuple(dict.fromkeys(a + b))
-
-
-def _name(layer) -> str:
-    name = getattr(layer, "name", layer)
-    if not isinstance(name, str):
-        raise TypeError(f"a layer is named by a string (or given as a Keras layer), got {layer!r}")
-    return name
-
-
-def _index(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise ValueError(f"{what} must be an integer, got {value!r}")
-    if value < 0:
-        raise IndexError(f"{what} must be >= 0, got {value}")
-    return int(value)
 
 
 def channel(layer, n: int, *, border: int = 0) -> Objective:
@@ -162,7 +148,7 @@ def channel(layer, n: int, *, border: int = 0) -> Objective:
         >>> float(channel("conv", 1)(acts)), float(channel("conv", 0, border=1)(acts))
         (35.0, 17.5)
     """
-    name, n, border = _name(layer), _index(n, "channel"), _index(border, "border")
+    name, n, border = layer_name(layer), check_index("channel", n), check_int("border", border, 0)
 
     def fn(acts, args):
         a = acts[name]
@@ -181,9 +167,9 @@ def neuron(layer, n: int, x: int | None = None, y: int | None = None) -> Objecti
         >>> float(neuron("conv", 0)(acts)), float(neuron("conv", 0, x=1, y=0)(acts))
         (10.0, 1.0)
     """
-    name, n = _name(layer), _index(n, "channel")
-    x = -1 if x is None else _index(x, "x")
-    y = -1 if y is None else _index(y, "y")
+    name, n = layer_name(layer), check_index("channel", n)
+    x = -1 if x is None else check_index("x", x)
+    y = -1 if y is None else check_index("y", y)
 
     def fn(acts, args):
         a = acts[name]
@@ -207,7 +193,7 @@ def layer(name) -> Objective:
         >>> float(layer("conv")({"conv": np.full((1, 2, 2, 3), 2.0, np.float32)}))
         4.0
     """
-    name = _name(name)
+    name = layer_name(name)
     return Objective(("layer", name), (), lambda acts, args: tf.reduce_mean(tf.square(acts[name])),
                      (name,), (), f"layer({name!r})")
 
@@ -219,7 +205,7 @@ def class_logit(index: int) -> Objective:
         >>> float(class_logit(2)({LOGITS: np.array([[0.0, 1.0, 5.0]], np.float32)}))
         5.0
     """
-    index = _index(index, "class index")
+    index = check_index("class index", index)
     return Objective(("class_logit",), (float(index),),
                      lambda acts, args: tf.reduce_mean(tf.gather(acts[LOGITS], tf.cast(args[0], tf.int32), axis=-1)),
                      (LOGITS,), ((LOGITS, index),), f"class_logit({index})")

@@ -27,6 +27,12 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
+from ..validation import MAX_SIDE, check_bool, check_count, check_int, check_number
+
+__all__ = ["COLOR_CORRELATION", "COLOR_CORRELATION_SVD_SQRT", "FOURIER_SD", "PIXEL_SCALE", "START_SPREAD", "Param",
+           "decorrelated_to_rgb", "fft_frequencies", "fourier", "fourier_scale", "image_to_params", "params_to_image",
+           "pixels", "start_image"]
+
 # Our models take raw RGB pixels 0..255 (their preprocessing is their first layer). The textbook
 # works in the preprocessed [-1, 1] space of Xception / ResNet50V2, where one unit = 127.5 raw pixels.
 PIXEL_SCALE = 127.5
@@ -65,6 +71,7 @@ def start_image(size: int, seed: int = 0) -> np.ndarray:
         >>> bool(111.5 <= x.min() and x.max() <= 143.5)
         True
     """
+    size, seed = check_count("size", size, MAX_SIDE), check_int("seed", seed, 0)
     rng = np.random.default_rng(seed)
     u = rng.random((size, size, 3))
     return (PIXEL_SCALE + PIXEL_SCALE * (u - 0.5) * (2 * START_SPREAD)).astype(np.float32)
@@ -78,7 +85,8 @@ def pixels(size: int, seed: int = 0) -> Param:
         >>> bool(np.array_equal(p.to_image(p.init).numpy()[0], start_image(16, 1)))
         True
     """
-    return Param(("pixels", int(size)), int(size), start_image(size, seed)[None],
+    size = check_count("size", size, MAX_SIDE)
+    return Param(("pixels", size), size, start_image(size, seed)[None],
                  lambda params: tf.convert_to_tensor(params, tf.float32),
                  lambda image: np.asarray(image, np.float32).reshape(1, size, size, 3))
 
@@ -141,11 +149,13 @@ def fourier(size: int, seed: int = 0, *, sd: float = FOURIER_SD, decorrelate: bo
         >>> float(image.min()), float(image.max())      # sigmoid(0) everywhere: mid gray
         (127.5, 127.5)
     """
-    size = int(size)
+    size, seed = check_count("size", size, MAX_SIDE), check_int("seed", seed, 0)
+    sd, decay_power = check_number("sd", sd, 0.0), check_number("decay_power", decay_power)
+    decorrelate = check_bool("decorrelate", decorrelate)
     scale = fourier_scale(size, size, decay_power)
     rng = np.random.default_rng(seed)
     init = (rng.standard_normal((2, 3, size, size // 2 + 1)) * sd).astype(np.float32)
     const = tf.constant(scale)
-    return Param(("fourier", size, bool(decorrelate), float(decay_power)), size, init,
+    return Param(("fourier", size, decorrelate, decay_power), size, init,
                  lambda params: params_to_image(params, const, decorrelate),
                  lambda image: image_to_params(image, scale, decorrelate))

@@ -24,11 +24,15 @@ import numpy as np
 import tensorflow as tf
 
 from .._cache import array_budget, store
-from ..features import feature_fn, find_layer, is_spatial, predecessor, require_spatial
-from .checks import MIN_SIZE, check_choice, check_filters, check_int, check_model, check_rate, check_size, check_steps
+from ..features import feature_fn
+from ..layers import find_layer, is_spatial, predecessor, require_spatial
+from ..validation import check_array, check_choice, check_int, check_model, check_positive
+from .checks import MIN_SIZE, check_filters, check_size, check_steps
 from .objectives import border_crop, channel
 from .presets import CLASSIC_STEPS, METHODS, PRESETS
 from .render import ascend
+
+__all__ = ["FilterResult", "filter_activations", "filter_patterns", "preactivation_layer", "visualize_filters"]
 
 
 def _is_saturating(layer) -> bool:
@@ -131,7 +135,7 @@ def visualize_filters(model: keras.Model, layer: str, filters, *, size: int = 12
     check_model(model)
     layer = find_layer(model, layer).name  # a Keras layer object is taken as its name
     size, steps, seed = check_size(size), check_steps(steps), check_int("seed", seed, 0)
-    rate = preset.rate if step is None else check_rate(step, "step")
+    rate = preset.rate if step is None else check_positive("step", step)
     filters = check_filters(model, layer, filters)
     layer_name = find_layer(model, layer).name
     target = preactivation_layer(model, layer_name) if preactivation else layer_name
@@ -224,7 +228,7 @@ def filter_activations(model: keras.Model, layer: str, images, *, border: int | 
         (1, 480)
     """
     require_spatial(model, layer, "a filter-visualisation target")
-    x = np.asarray(images, np.float32)
+    x = check_array("images", images, (3, 4), dtype=np.float32, expected="an RGB pattern (h, w, 3) or a batch of them")
     if x.ndim == 3:
         x = x[None]
     if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] < MIN_SIZE or x.shape[2] < MIN_SIZE:

@@ -28,6 +28,9 @@ from . import param as P
 from . import steps as S
 from . import transforms as T
 
+__all__ = ["CLASSIC_STEP", "CLASSIC_STEPS", "CONTRAST", "METHODS", "PRESETS", "ROBUST_LR", "Preset", "deprocess",
+           "robust_transforms", "to_uint8"]
+
 CLASSIC_STEP = 10.0          # keras.io / DLwP 2nd ed.: learning_rate = 10.0, in [-1, 1] units
 CLASSIC_STEPS = 30           # keras.io / DLwP: 30 iterations
 CONTRAST = 0.15              # keras.io deprocess: std 0.15 around 0.5 (DLwP 1st ed.: 0.1; 2nd/3rd ed.: x64 + 128)

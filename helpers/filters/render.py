@@ -27,11 +27,14 @@ import tensorflow as tf
 
 from .._cache import store
 from ..features import LOGITS, feature_model
-from .checks import check_channel, check_int, check_model, check_steps
+from ..validation import check_int, check_model, check_type
+from .checks import check_channel, check_steps
 from .objectives import Objective
 from .param import Param
 from .steps import StepRule, adam
 from .transforms import Transform, compose
+
+__all__ = ["COMPILED_PER_MODEL", "LUMA", "Ascent", "ascend", "compiled_ascent"]
 
 COMPILED_PER_MODEL = 64   # compiled ascents kept per model (each holds a graph of the truncated network)
 
@@ -164,11 +167,10 @@ def ascend(model: keras.Model, objective: Objective, param: Param, transforms=No
     Returns an :class:`Ascent`. Raises IndexError for a channel outside its layer, KeyError for an
     unknown layer, ValueError for a layer without feature maps, TypeError for a wrong part.
     """
-    for value, kind, name in ((objective, Objective, "objective"), (param, Param, "param")):
-        if not isinstance(value, kind):
-            raise TypeError(f"{name} must be a helpers.filters {kind.__name__}, got {type(value).__name__}")
-    if step is not None and not isinstance(step, StepRule):
-        raise TypeError(f"step must be a step rule (helpers.filters.adam() or normalized()), got {step!r}")
+    check_type("objective", objective, Objective, "a helpers.filters Objective (e.g. channel(layer, 3))")
+    check_type("param", param, Param, "a helpers.filters Param (pixels(size) or fourier(size))")
+    if step is not None:
+        check_type("step", step, StepRule, "a step rule (helpers.filters.adam() or normalized())")
     check_model(model)
     steps, seed = check_steps(steps), check_int("seed", seed, 0)
     for layer_name, index in objective.channels:

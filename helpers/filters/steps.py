@@ -19,11 +19,14 @@ Example:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import keras
 import tensorflow as tf
+
+from ..validation import check_number, check_positive
+
+__all__ = ["StepRule", "Stepper", "adam", "normalize_gradient", "normalized"]
 
 
 def normalize_gradient(gradient, epsilon: float = 1e-12):
@@ -94,12 +97,6 @@ class StepRule:
         return _Adam(variable, beta_1, beta_2, epsilon)
 
 
-def _rate(value, what):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{what} must be a positive number, got {value!r}")
-    return float(value)
-
-
 def normalized(step: float = 1.0) -> StepRule:
     """Steps of length ``step`` along the L2-normalised gradient.
 
@@ -107,7 +104,7 @@ def normalized(step: float = 1.0) -> StepRule:
         >>> normalized(10 * 127.5)
         StepRule(kind='normalized', rate=1275.0, settings=())
     """
-    return StepRule("normalized", _rate(step, "step"))
+    return StepRule("normalized", check_positive("step", step))
 
 
 def adam(learning_rate: float = 0.05, beta_1: float = 0.9, beta_2: float = 0.999,
@@ -119,5 +116,6 @@ def adam(learning_rate: float = 0.05, beta_1: float = 0.9, beta_2: float = 0.999
         >>> adam(0.1).key
         ('adam', 0.9, 0.999, 1e-08)
     """
-    return StepRule("adam", _rate(learning_rate, "learning_rate"),
-                    (float(beta_1), float(beta_2), _rate(epsilon, "epsilon")))
+    return StepRule("adam", check_positive("learning_rate", learning_rate),
+                    (check_number("beta_1", beta_1, 0.0, 1.0), check_number("beta_2", beta_2, 0.0, 1.0),
+                     check_positive("epsilon", epsilon)))

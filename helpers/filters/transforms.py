@@ -16,12 +16,15 @@ Example:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import tensorflow as tf
+
+from ..validation import check_int, check_number, check_positive, check_type
+
+__all__ = ["Transform", "affine_transform", "compose", "jitter", "rotate", "scale", "standard", "step_seed", "warp"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,9 +99,7 @@ def jitter(pixels: int) -> Transform:
         >>> jitter(4)
         Transform(jitter(4))
     """
-    if isinstance(pixels, bool) or not isinstance(pixels, (int, np.integer)) or pixels < 0:
-        raise ValueError(f"jitter takes a whole number of pixels >= 0, got {pixels!r}")
-    d = int(pixels)
+    d = check_int("jitter's shift in pixels", pixels, 0)
 
     def fn(image, seed):
         shift = tf.random.stateless_uniform((2,), seed, -d, d + 1, dtype=tf.int32)
@@ -113,9 +114,9 @@ def scale(factors) -> Transform:
         >>> scale([0.9, 1.0, 1.1])
         Transform(scale(0.9..1.1))
     """
-    factors = tuple(float(f) for f in np.ravel(factors))
-    if not factors or not all(math.isfinite(f) and f > 0 for f in factors):
-        raise ValueError(f"scale factors must be positive numbers, got {factors!r}")
+    factors = tuple(check_positive("a scale factor", f) for f in np.ravel(factors))
+    if not factors:
+        raise ValueError("scale takes a list of positive factors, e.g. [0.9, 1.0, 1.1]; got none")
     return Transform(("scale", factors), lambda image, seed: warp(image, scale=_choice(factors, seed)),
                      f"scale({min(factors):g}..{max(factors):g})")
 
@@ -128,9 +129,9 @@ def rotate(degrees) -> Transform:
         >>> rotate(range(-10, 11))
         Transform(rotate(-10..10 degrees))
     """
-    degrees = tuple(float(d) for d in np.ravel(list(degrees)))
-    if not degrees or not all(math.isfinite(d) for d in degrees):
-        raise ValueError(f"rotate takes a list of angles in degrees, got {degrees!r}")
+    degrees = tuple(check_number("a rotation angle in degrees", d) for d in np.ravel(list(degrees)))
+    if not degrees:
+        raise ValueError("rotate takes a list of angles in degrees, e.g. range(-10, 11); got none")
     return Transform(("rotate", degrees),
                      lambda image, seed: warp(image, angle=_choice(np.deg2rad(degrees), seed)),
                      f"rotate({min(degrees):g}..{max(degrees):g} degrees)")
@@ -151,12 +152,9 @@ def compose(*transforms) -> Transform:
     """
     flat = []
     for t in transforms:
-        if isinstance(t, (list, tuple)):
-            flat.extend(t)
-        elif isinstance(t, Transform):
-            flat.append(t)
-        else:
-            raise TypeError(f"compose takes transforms (jitter, scale, rotate, ...), got {t!r}")
+        for part in (t if isinstance(t, (list, tuple)) else [t]):
+            flat.append(check_type("each of compose's transforms", part, Transform,
+                                   "a Transform (jitter, scale, rotate, ...)"))
     flat = tuple(flat)
 
     def fn(image, seed):

@@ -27,17 +27,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from ..validation import (
     FOREIGN_ERRORS,
     ArgumentTypeError,
+    check_bool,
     check_int,
     check_size,
     contract_error,
     model_input_hw,
     pixel_values,
 )
-from .decoding import (  # noqa: F401  (the public names of helpers.images)
+from .decoding import (
     IMAGE_FORMATS,
     MAX_DECODE_BYTES,
     MAX_REDUCED_PIXELS,
@@ -49,8 +51,18 @@ from .decoding import (  # noqa: F401  (the public names of helpers.images)
     file_types,
     read_header,
 )
-from .jpeg import jpeg_end, jpeg_reduction  # noqa: F401
-from .pixels import Image, array_to_rgb_uint8, as_array, over_white, pil_to_array, uint16_to_uint8  # noqa: F401
+from .jpeg import jpeg_end, jpeg_reduction
+from .pixels import array_to_rgb_uint8, as_array, over_white, pil_to_array, uint16_to_uint8
+
+__all__ = [
+    # loading and checking images (this module)
+    "DATA_DIR", "IMAGES_DIR", "check_batch", "load_image", "resize", "sample_images",
+    # decoding files, header first (.decoding, .jpeg)
+    "IMAGE_FORMATS", "MAX_DECODE_BYTES", "MAX_REDUCED_PIXELS", "Header", "check_decode_budget", "check_formats",
+    "decode", "decode_bytes", "file_types", "read_header", "jpeg_end", "jpeg_reduction",
+    # arrays and PIL images to uint8 RGB (.pixels)
+    "array_to_rgb_uint8", "as_array", "over_white", "pil_to_array", "uint16_to_uint8",
+]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 IMAGES_DIR = DATA_DIR / "images"
@@ -104,8 +116,7 @@ def load_image(source, size=None, *, crop: bool = True, formats=None, max_pixels
         (224, 224, 3)
     """
     target = _target_size(size)
-    if not isinstance(crop, (bool, np.bool_)):
-        raise ArgumentTypeError(f"crop must be True or False, got {crop!r:.60}")
+    crop = check_bool("crop", crop)
     limit = None if max_pixels is None else check_int("max_pixels", max_pixels, 1)
     image = _to_rgb_uint8(source, check_formats(formats), target, limit)
     if target is not None:

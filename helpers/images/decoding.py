@@ -21,6 +21,9 @@ from ..validation import FOREIGN_ERRORS, MAX_PIXELS, ArgumentTypeError, check_ch
 from .jpeg import JPEG_REDUCED, jpeg_end, jpeg_reduction
 from .pixels import array_to_rgb_uint8, swap_red_blue, uint16_to_uint8
 
+__all__ = ["IMAGE_FORMATS", "MAX_DECODE_BYTES", "MAX_REDUCED_PIXELS", "Header", "check_decode_budget", "check_formats",
+           "decode", "decode_bytes", "file_types", "read_header"]
+
 # Most bytes one picture may take once decoded (width x height x channels x bytes per value, read from its
 # header before decoding): 8-bit RGB at MAX_PIXELS, so every ordinary photo within the pixel limit passes,
 # while a small file that decodes to far more (a 7000 x 7000 16-bit RGBA PNG: 392 MB) is refused. The working

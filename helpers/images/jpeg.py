@@ -7,6 +7,8 @@ import re
 
 import cv2
 
+__all__ = ["JPEG_REDUCED", "jpeg_end", "jpeg_reduction"]
+
 # libjpeg decodes straight to 1/2, 1/4 or 1/8 size (scaled inverse DCT): the flags, largest scale-down first
 JPEG_REDUCED = {8: cv2.IMREAD_REDUCED_COLOR_8, 4: cv2.IMREAD_REDUCED_COLOR_4, 2: cv2.IMREAD_REDUCED_COLOR_2}
 # ... keeping at least twice the target's pixels across each side, so INTER_AREA still averages 2 x 2 or more

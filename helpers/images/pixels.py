@@ -12,6 +12,8 @@ from PIL import Image, ImageOps
 
 from ..validation import check_image_array, to_uint8
 
+__all__ = ["array_to_rgb_uint8", "as_array", "over_white", "pil_to_array", "swap_red_blue", "uint16_to_uint8"]
+
 _BLOCK_PIXELS = 1 << 20  # pixels converted at a time: the temporaries stay a few MB whatever the picture
 
 

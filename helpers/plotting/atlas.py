@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 
 from ..filters import CLASSIC_STEPS, layer_channels, visualize_filters
-from ..filters.checks import check_int
+from ..validation import check_int
 from .figures import show_patterns
 
 __all__ = ["filter_atlas"]

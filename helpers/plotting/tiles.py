@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from ..validation import check_count, check_index, check_int
+
 __all__ = ["atlas_grid", "grid_shape", "mosaic", "tile", "tile_origin", "unmosaic"]
 
 
@@ -23,14 +25,10 @@ def grid_shape(n: int, ncols: int | None = None) -> tuple[int, int]:
         >>> grid_shape(5, ncols=2)
         (3, 2)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"a grid needs at least one tile, got {n!r}")
-    n = int(n)
+    n = check_count("the number of tiles (a grid needs at least one)", n)
     if ncols is None:
         ncols = n if n <= 8 else 8 * math.ceil(math.sqrt(2 * n) / 8)
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
-    ncols = min(int(ncols), n)
+    ncols = min(check_count("ncols", ncols), n)
     return math.ceil(n / ncols), ncols
 
 
@@ -48,9 +46,7 @@ def tile(stack, ncols: int | None = None, pad: int = 1, fill=0) -> np.ndarray:
     a = np.asarray(stack)
     if a.ndim < 3:
         raise ValueError(f"tile needs a stack of shape (n, height, width[, colours]); got shape {a.shape}")
-    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise ValueError(f"pad must be an integer >= 0, got {pad!r}")
-    pad = int(pad)
+    pad = check_int("pad", pad, 0)
     n, h, w = a.shape[:3]
     extra = a.shape[3:]
     rows, cols = grid_shape(n, ncols)
@@ -84,8 +80,7 @@ def tile_origin(k: int, shape: tuple, ncols: int | None = None, pad: int = 1) ->
         (5, 5)
     """
     h, w, c = (int(s) for s in shape[:3])
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < c:
-        raise IndexError(f"channel {k!r} is out of range: this layer has {c} channels (0..{c - 1})")
+    k = check_index("channel", k, c, hint=f": this layer has {c} channels")
     _, cols = grid_shape(c, ncols)
     r, col = divmod(int(k), cols)
     return r * (h + pad), col * (w + pad)

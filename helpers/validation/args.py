@@ -1,14 +1,17 @@
-"""Arguments: integers, numbers, choices, layer kinds and layers, class names and indices, sizes."""
+"""Arguments: integers, counts, indices, numbers, booleans, types, choices, sizes, fractions, fill colours
+and heatmaps. (Layers are :mod:`.layers`', classes :mod:`.classes`'.)"""
 
 from __future__ import annotations
 
 import difflib
 
-import keras
 import numpy as np
 
-from .errors import ArgumentTypeError, IndexTypeError, LayerTypeError
+from .errors import ArgumentTypeError, IndexTypeError
 from .limits import MAX_SIDE, TOLERANCE
+
+__all__ = ["check_bool", "check_choice", "check_colour", "check_count", "check_fraction", "check_index", "check_int",
+           "check_ints", "check_map", "check_number", "check_positive", "check_size", "check_type"]
 
 
 def _is_int(value) -> bool:
@@ -32,31 +35,172 @@ def check_int(name: str, value, low: int | None = None, high: int | None = None)
     return v
 
 
-def check_number(name: str, value, low: float, high: float) -> float:
-    """``value`` as a finite Python float in ``low..high`` (an int or a 0-d array counts).
+def _bounds(low, high) -> str:
+    """The range a number must lie in, as the messages say it: " in 0..1", " >= 0", "" (any)."""
+    if low is not None and high is not None:
+        return f" in {low:g}..{high:g}"
+    return f" >= {low:g}" if low is not None else f" <= {high:g}" if high is not None else ""
+
+
+def _real(name: str, value, wanted: str) -> float:
+    """``value`` as a float if it is one real number (an int, a float, a 0-d array); NaN and inf pass."""
+    try:
+        v = np.asarray(value)  # a string is a str array: refused below, as a list or a bool is
+    except (TypeError, ValueError):  # a ragged sequence
+        v = None
+    if v is None or v.ndim != 0 or v.dtype == bool or not np.issubdtype(v.dtype, np.number) or np.iscomplexobj(v):
+        raise ArgumentTypeError(f"{name} must be {wanted}, got {value!r:.60} ({type(value).__name__})")
+    return float(v)
+
+
+def check_number(name: str, value, low: float | None = None, high: float | None = None) -> float:
+    """``value`` as a finite Python float in ``low..high`` (an int or a 0-d array counts; a bound left
+    None is open).
 
     Raises:
-        ArgumentTypeError: not a real number (a bool, a string, an array). ValueError: NaN, infinite or
-        outside the range (named).
+        ArgumentTypeError: not a real number (a bool, a string, an array, None). ValueError: NaN,
+        infinite or outside the range (named).
 
     Example:
         >>> check_number("noise", np.array(0.25), 0.0, 10.0)
         0.25
     """
-    v = np.asarray(value)  # a string is a str array: refused below, as a list or a bool is
-    if v.ndim != 0 or v.dtype == bool or not np.issubdtype(v.dtype, np.number) or np.iscomplexobj(v):
-        raise ArgumentTypeError(f"{name} must be a number in {low:g}..{high:g}, got {value!r:.60}")
-    f = float(v)
-    if not (np.isfinite(f) and low <= f <= high):
-        raise ValueError(f"{name} must be a finite number in {low:g}..{high:g}, got {f!r}")
+    span = _bounds(low, high)
+    f = _real(name, value, f"a number{span}")
+    if not (np.isfinite(f) and (low is None or f >= low) and (high is None or f <= high)):
+        raise ValueError(f"{name} must be a finite number{span}, got {f!r}")
     return f
 
 
-def check_choice(name: str, value, choices, *, ignore_case: bool = False):
-    """``value`` if it is one of ``choices`` (``ignore_case``: the choice spelt so, for a string in any case).
+def check_positive(name: str, value, high: float | None = None) -> float:
+    """``value`` as a finite Python float greater than 0 (a step size, a learning rate, a scale factor),
+    and at most ``high`` when given.
 
     Raises:
-        ValueError: not one of them; the message lists them, closest first.
+        ArgumentTypeError: not a real number. ValueError: 0, negative, NaN, infinite or above ``high``.
+
+    Example:
+        >>> check_positive("learning_rate", 0.05)
+        0.05
+    """
+    wanted = "a positive number" + (f" up to {high:g}" if high is not None else "")
+    f = _real(name, value, wanted)
+    if not (np.isfinite(f) and f > 0 and (high is None or f <= high)):
+        raise ValueError(f"{name} must be {wanted}, got {f!r}")
+    return f
+
+
+def check_count(name: str, value, high: int | None = None) -> int:
+    """A count (of samples, steps, channels, images per batch): an integer of at least 1, and at
+    most ``high`` when given (a 0-d integer array counts).
+
+    Raises:
+        ArgumentTypeError: not an integer (2.5, True, "3"). ValueError: 0, negative or above ``high``.
+
+    Example:
+        >>> check_count("samples", 25, 10_000)
+        25
+    """
+    wanted = "a positive integer" + (f" up to {high}" if high is not None else "")
+    if not _is_int(value):
+        raise ArgumentTypeError(f"{name} must be {wanted}, got {value!r:.60} ({type(value).__name__})")
+    v = int(np.asarray(value)[()])
+    if v < 1 or (high is not None and v > high):
+        raise ValueError(f"{name} must be {wanted}, got {v}")
+    return v
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a Python bool: True or False (a numpy bool, or a 0-d bool array, counts).
+
+    A truthy value is not an answer here: 1, "yes" or None are refused, not guessed.
+
+    Raises:
+        ArgumentTypeError: anything else.
+
+    Example:
+        >>> check_bool("crop", np.True_)
+        True
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{name} must be True or False, got {value!r:.60} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_type(name: str, value, types, expected: str):
+    """``value`` itself if it is an instance of ``types`` (a class or a tuple of them), for the parts
+    of a composition (an objective, a step rule, a dataset ...); ``expected`` says what belongs there.
+
+    Raises:
+        ArgumentTypeError: it is not; the message names ``expected`` and what was given.
+
+    Example:
+        >>> check_type("name", "stem_conv", str, "a layer name")
+        'stem_conv'
+    """
+    if not isinstance(value, types):
+        raise ArgumentTypeError(f"{name} must be {expected}, got {value!r:.60} ({type(value).__name__})")
+    return value
+
+
+def check_index(name: str, value, count: int | None = None, *, hint: str = "") -> int:
+    """An index (of a channel, a filter, a class) as a Python int in ``0..count - 1`` (``count`` None:
+    any index >= 0); a 0-d integer array counts. ``hint`` is added to the out-of-range message, e.g.
+    ``": layer 'conv' has 32 channels"``.
+
+    Raises:
+        IndexTypeError: not an integer (1.5, True, "3"); it is also an IndexError.
+        IndexError: negative, or ``count`` or more.
+
+    Example:
+        >>> check_index("channel", np.int64(3), 32)
+        3
+    """
+    if not _is_int(value):
+        span = f" 0..{count - 1}" if count is not None else " >= 0"
+        raise IndexTypeError(f"{name} must be an integer index{span}, got {value!r:.60} ({type(value).__name__})")
+    i = int(np.asarray(value)[()])
+    if count is None and i < 0:
+        raise IndexError(f"{name} must be >= 0, got {i}{hint}")
+    if count is not None and not 0 <= i < count:
+        raise IndexError(f"{name} {i} is out of range 0..{count - 1}{hint}")
+    return i
+
+
+def check_ints(name: str, value, length: int | None = None, *, expected: str | None = None) -> tuple[int, ...]:
+    """A sequence of integers (a list, a tuple, a 1-D integer array) as a tuple of Python ints, of
+    ``length`` items when given; ``expected`` says what belongs there, e.g. ``"(x, y) in pixels"``.
+
+    Raises:
+        ArgumentTypeError: not a sequence (a number, a string), or an item that is not an integer.
+        ValueError: the wrong number of items.
+
+    Example:
+        >>> check_ints("position", np.array([3, 4]), 2)
+        (3, 4)
+    """
+    wanted = expected or (f"{length} integers" if length is not None else "a list of integers")
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or np.ndim(value) != 1:
+        raise ArgumentTypeError(f"{name} must be {wanted}, got {value!r:.60} ({type(value).__name__})")
+    items = list(value)
+    bad = [v for v in items if not _is_int(v)]
+    if bad:
+        raise ArgumentTypeError(f"{name} must be {wanted}; {bad[0]!r:.40} ({type(bad[0]).__name__}) is not an "
+                                "integer")
+    if length is not None and len(items) != length:
+        raise ValueError(f"{name} must be {wanted}, got {len(items)} items: {value!r:.60}")
+    return tuple(int(v) for v in items)
+
+
+def check_choice(name: str, value, choices, *, ignore_case: bool = False, hint: str = ""):
+    """``value`` if it is one of ``choices`` (``ignore_case``: the choice spelt so, for a string in any case);
+    ``hint`` is added to the message (e.g. what else may be given instead).
+
+    Raises:
+        ValueError: not one of them; the message lists them, closest first. ArgumentTypeError (also a
+        ValueError): not a string where every choice is one (e.g. ``layer=3``).
 
     Example:
         >>> check_choice("normalization", "layer", ("channel", "layer", "global"))
@@ -72,110 +216,15 @@ def check_choice(name: str, value, choices, *, ignore_case: bool = False):
     try:
         if value in choices:
             return value
-    except TypeError:  # unhashable / incomparable value
+    except (TypeError, ValueError):  # unhashable / incomparable value (an array: its truth is ambiguous)
         pass
     close = difflib.get_close_matches(value, [c for c in choices if isinstance(c, str)], 3) if isinstance(
         value, str) else []
     shown = ", ".join(repr(c) for c in (close + [c for c in choices if c not in close])[:30])
-    raise ValueError(f"unknown {name} {value!r:.80}; choose one of {shown}{', ...' if len(choices) > 30 else ''}")
-
-
-def check_kinds(kinds, choices) -> tuple:
-    """Layer kinds: one name, a sequence of names, or ``"all"`` (every choice).
-
-    Raises:
-        ArgumentTypeError: not a name or names. ValueError: an unknown kind (the message lists them).
-
-    Example:
-        >>> check_kinds("conv", ("conv", "pool"))
-        ('conv',)
-    """
-    choices = tuple(choices)
-    if isinstance(kinds, str):
-        kind = check_choice("layer kind", kinds, choices + ("all",), ignore_case=True)
-        return choices if kind == "all" else (kind,)
-    try:
-        kinds = tuple(kinds)
-    except TypeError:
-        raise ArgumentTypeError(f"kinds must be a layer kind or a list of them ({', '.join(choices)}, or 'all'); "
-                                f"got {kinds!r:.80}") from None
-    return tuple(check_choice("layer kind", k, choices, ignore_case=True) for k in kinds)
-
-
-def check_class_names(names, count: int | None = None) -> tuple[str, ...]:
-    """Class names as a tuple of str; ``count`` (when given) must match.
-
-    Raises:
-        ArgumentTypeError: one string (``"abc"`` is not three names) or a non-string name.
-        ValueError: the wrong number of names.
-    """
-    if isinstance(names, (str, bytes)):
-        raise ArgumentTypeError(f"class_names must be a list of names, not one string ({names!r:.60}); "
-                                "e.g. class_names=['cat', 'dog']")
-    try:
-        names = tuple(names)
-    except TypeError:
-        raise ArgumentTypeError(f"class_names must be a list of strings, got {names!r:.80}") from None
-    bad = [n for n in names if not isinstance(n, str)]
-    if bad:
-        raise ArgumentTypeError(f"class_names must all be strings; got {bad[0]!r:.60} ({type(bad[0]).__name__})")
-    if count is not None and len(names) != count:
-        raise ValueError(f"class_names has {len(names)} names but the model has {count} classes")
-    return names
-
-
-def check_class_index(class_index, num_classes: int, class_names=None, synonyms=None) -> int:
-    """A class index as an int in ``0..num_classes - 1``; a 0-d integer array is accepted, and with
-    ``class_names`` a class *name* too (:func:`class_from_name`).
-
-    Raises:
-        IndexTypeError: not an integer (nor a name, when names are known). IndexError: out of range.
-        ValueError: a name that matches no class, or several (the message lists the closest).
-    """
-    if isinstance(class_index, str) and class_names is not None:
-        return class_from_name(class_index, class_names, synonyms)
-    if not _is_int(class_index):
-        named = " or a class name" if class_names is not None else ""
-        raise IndexTypeError(f"class_index must be an integer 0..{num_classes - 1}{named}, got {class_index!r:.60} "
-                             f"({type(class_index).__name__})")
-    i = int(np.asarray(class_index)[()])
-    if not 0 <= i < num_classes:
-        raise IndexError(f"class_index {i} is out of range: this model has {num_classes} classes "
-                         f"(0..{num_classes - 1})")
-    return i
-
-
-def class_from_name(name: str, class_names, synonyms=None) -> int:
-    """The index of the class called ``name``: its exact name, the name in any case, one of its
-    ``synonyms`` (comma-separated per class, e.g. ImageNet's ``'tabby, tabby cat'``), or a part of
-    exactly one class's name or synonyms.
-
-    Raises:
-        ValueError: no class or several classes match; the message lists the closest with their indices.
-
-    Example:
-        >>> class_from_name("Tiger Cat", ("tabby", "tiger cat"))
-        1
-    """
-    names = tuple(class_names)
-    terms = [[n.casefold()] + [t.strip().casefold() for t in (synonyms[i].split(",") if synonyms else ())]
-             for i, n in enumerate(names)]
-    key = name.strip().casefold()
-    tests = (lambda i: names[i] == name, lambda i: terms[i][0] == key,  # exact, then any case
-             lambda i: key in terms[i], lambda i: any(key in w for w in terms[i]))  # a synonym, then a part
-    for test in tests:
-        found = [i for i in range(len(names)) if test(i)]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            shown = ", ".join(f"{names[i]!r} ({i})" for i in found[:8]) + (", ..." if len(found) > 8 else "")
-            raise ValueError(f"class name {name!r:.60} matches {len(found)} classes: {shown}; "
-                             "give a fuller name or the class index")
-    by_term = {w: i for i, t in enumerate(terms) for w in t}
-    close = list(dict.fromkeys(by_term[w] for w in difflib.get_close_matches(key, list(by_term), 5, 0.6)))
-    hint = f"did you mean {', '.join(f'{names[i]!r} ({i})' for i in close)}? " if close else ""
-    raise ValueError(f"no class named {name!r:.60}; {hint}give a class name of this model (its "
-                     f"helpers.model_info(model).class_names) or an index 0..{len(names) - 1}")
+    message = f"unknown {name} {value!r:.80}; choose one of {shown}{', ...' if len(choices) > 30 else ''}{hint}"
+    if choices and not isinstance(value, str) and all(isinstance(c, str) for c in choices):
+        raise ArgumentTypeError(f"{message} (a name, not a {type(value).__name__})")
+    raise ValueError(message)
 
 
 def check_size(size) -> tuple[int, int] | None:
@@ -196,46 +245,6 @@ def check_size(size) -> tuple[int, int] | None:
             raise ValueError(f"size={tuple(size)!r}: give both height and width (or one int for a square)")
         return check_int("size height", size[0], 1, MAX_SIDE), check_int("size width", size[1], 1, MAX_SIDE)
     raise ArgumentTypeError(f"size must be None, an int, (height, width) or a Keras model; got {size!r:.80}")
-
-
-def layer_name(layer) -> str:
-    """A layer given by its name or as a Keras layer object (``model.get_layer(...)``), as its name.
-
-    Raises:
-        LayerTypeError: anything else (a number, a list ...); the message says what to give.
-    """
-    if isinstance(layer, keras.layers.Layer):
-        return layer.name
-    if not isinstance(layer, str):
-        raise LayerTypeError(f"a layer is named by a string or given as a Keras layer (model.get_layer(name)); "
-                             f"got {layer!r:.60} ({type(layer).__name__}). helpers.layer_names(model) lists the names")
-    return layer
-
-
-def check_layers(layers) -> tuple[str, ...] | None:
-    """Layers as a tuple of names: ``None`` stays None (the caller's default), one name or layer
-    object is a list of one, a list / tuple of names or layer objects each becomes its name.
-
-    Any other iterable of names (a generator, a set) is taken as a list.
-
-    Raises:
-        ArgumentTypeError: not a name, a layer, a list of them or None (e.g. ``layers=5``).
-
-    Example:
-        >>> check_layers("stem_conv"), check_layers(None)
-        (('stem_conv',), None)
-    """
-    if layers is None:
-        return None
-    if isinstance(layers, (str, keras.layers.Layer)):
-        return (layer_name(layers),)
-    if isinstance(layers, (dict, bytes)) or not hasattr(layers, "__iter__") or np.ndim(layers) > 1:
-        raise ArgumentTypeError(f"layers must be a layer name (e.g. 'stem_conv'), a list of names or Keras layers, "
-                                f"or None for the default layers; got {layers!r:.60} ({type(layers).__name__})")
-    try:
-        return tuple(layer_name(x.item() if isinstance(x, np.generic) else x) for x in layers)
-    except LayerTypeError as err:
-        raise ArgumentTypeError(f"layers: {err}") from None
 
 
 def check_fraction(name: str, value) -> float:

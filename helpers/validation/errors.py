@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import tensorflow as tf
 
+__all__ = ["FOREIGN_ERRORS", "ArgumentTypeError", "IndexTypeError", "LayerTypeError", "contract_error"]
+
 
 class ArgumentTypeError(TypeError, ValueError):
     """An argument of the wrong type (also a ValueError, which callers may already catch)."""
@@ -20,8 +22,7 @@ class LayerTypeError(ArgumentTypeError, KeyError):
     __str__ = Exception.__str__  # the message, not KeyError's repr of it
 
 
-
-FOREIGN_ERRORS = (cv2.error, tf.errors.OpError)
+FOREIGN_ERRORS = (cv2.error, tf.errors.OpError)  # turned into a ValueError by contract_error
 
 
 def contract_error(err: Exception, what: str) -> Exception:

@@ -7,7 +7,10 @@ import os
 import keras
 
 from .._cache import store
+from .errors import ArgumentTypeError
 from .limits import CHANNELS
+
+__all__ = ["check_model", "check_model_type", "model_input_hw", "model_input_shape"]
 
 
 def model_input_shape(model) -> tuple:
@@ -78,21 +81,21 @@ def check_model_type(model) -> None:
     """Only the type half of :func:`check_model`, for code that also takes nested or non-image models.
 
     Raises:
-        TypeError: not a keras.Model (a model *name*: call ``helpers.load_model(name)`` first).
+        ArgumentTypeError: not a keras.Model (a model *name*: call ``helpers.load_model(name)`` first).
     """
     if isinstance(model, (str, os.PathLike)):
-        raise TypeError(f"got the model name {str(model)!r:.80} where a model belongs: call "
-                        f"model = helpers.load_model({str(model)!r:.80}) first and pass the model")
+        raise ArgumentTypeError(f"got the model name {str(model)!r:.80} where a model belongs: call "
+                                f"model = helpers.load_model({str(model)!r:.80}) first and pass the model")
     if not isinstance(model, keras.Model):
-        raise TypeError(f"expected a Keras model (keras.Model, e.g. from helpers.load_model()), got "
-                        f"{type(model).__name__}")
+        raise ArgumentTypeError(f"expected a Keras model (keras.Model, e.g. from helpers.load_model()), got "
+                                f"{type(model).__name__}")
 
 
 def check_model(model) -> tuple:
     """Check that ``model`` is a model convnet-vis supports; return its input shape (cached).
 
     Raises:
-        TypeError: not a keras.Model (a model *name*: call ``helpers.load_model(name)`` first).
+        ArgumentTypeError: not a keras.Model (a model *name*: call ``helpers.load_model(name)`` first).
         ValueError: several inputs or outputs, channels first, or not 1 or 3 input channels.
 
     Example:

@@ -10,6 +10,8 @@ import numpy as np
 from .errors import ArgumentTypeError
 from .limits import TOLERANCE
 
+__all__ = ["check_image_array", "pixel_values", "to_uint8"]
+
 
 def check_image_array(image, what: str = "an image array"):
     """``image`` itself, unless it is a picture's *source* (a path, a photo name, encoded bytes, an upload)

@@ -29,7 +29,8 @@ from .. import cam
 from ..cam.base import check_counterfactual
 from ..cam.engine import engine
 from ..cam.inputs import contract_errors, prepare_input
-from ..models import check_classifier, probabilities
+from ..models import check_classifier
+from ..heads import probabilities
 from ..plotting.colour import COLORMAPS, colorize, overlay
 from ..validation import MAX_SIDE, check_choice, check_class_index, check_int, check_model
 from . import cam_options as choices

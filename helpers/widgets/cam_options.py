@@ -19,8 +19,8 @@ import numpy as np
 from .. import cam
 from .._cache import store
 from ..cam.engine import engine
-from ..features import iter_layers
-from ..models import imagenet_class_names, imagenet_class_synonyms
+from ..layers import iter_layers
+from ..loading import imagenet_class_names, imagenet_class_synonyms
 from ..validation import ArgumentTypeError, check_choice, check_int
 
 __all__ = ["COLORMAP_OPTIONS", "MAX_SEARCH", "SLOW_METHODS", "check_alpha", "check_search", "class_synonyms",

@@ -6,7 +6,7 @@ import cv2
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
-from ..features import layer_names
+from ..layers import layer_names
 from ..filters import METHODS, layer_channels, visualize_filters
 from ..plotting.atlas import filter_atlas
 from ..validation import MAX_STEPS, check_choice, check_int

@@ -10,6 +10,7 @@ import helpers
 from helpers import filters as F
 from helpers.filters import patterns as patterns_module
 from helpers.filters.render import compiled_ascent
+from helpers.validation import IndexTypeError
 
 MIDDLE = "block5b_add"  # middle of the network (block 10 of 16), 8x8 maps at 128 px
 
@@ -69,7 +70,7 @@ def test_bad_input_messages(model):
         helpers.filter_patterns(model, L4, 0, steps=-1)
     with pytest.raises(ValueError, match="step must be a positive"):
         helpers.filter_patterns(model, L4, 0, step=float("nan"))
-    with pytest.raises(ValueError, match="integer"):
+    with pytest.raises(IndexTypeError, match="integer"):                  # an index of the wrong type
         helpers.filter_patterns(model, L4, [1.5])
     with pytest.raises(KeyError, match="block4b_expand_conv"):
         helpers.filter_patterns(model, "block4b_expand_cnv", 0)

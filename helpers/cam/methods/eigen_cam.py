@@ -3,6 +3,8 @@
 from ..base import CAMMethod
 from ..maths import principal_direction
 
+__all__ = ["EigenCAM"]
+
 
 class EigenCAM(CAMMethod):
     """The centred feature maps projected on their first principal component: no gradients and

@@ -3,6 +3,8 @@
 from ..base import CAMMethod
 from ..maths import gradcam_weights
 
+__all__ = ["GradCAM"]
+
 
 class GradCAM(CAMMethod):
     """Weights: the class score's gradients averaged over the map, one per channel."""

@@ -3,6 +3,8 @@
 from ..base import CAMMethod
 from ..maths import gradcam_plus_plus_weights
 
+__all__ = ["GradCAMPlusPlus"]
+
 
 class GradCAMPlusPlus(CAMMethod):
     """Weights: positive gradients weighted by per-location coefficients (better with several

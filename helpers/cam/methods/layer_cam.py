@@ -4,6 +4,8 @@ import numpy as np
 
 from ..base import CAMMethod
 
+__all__ = ["LayerCAM"]
+
 
 class LayerCAM(CAMMethod):
     """Weights per location and channel: the positive part of the gradient there (finer maps

@@ -2,8 +2,11 @@
 
 import numpy as np
 
+from ...validation import check_count
 from ..base import CAMMethod
 from ..context import SCORECAM_BATCH
+
+__all__ = ["MAX_CHANNELS", "ScoreCAM"]
 
 MAX_CHANNELS = 32  # only the most active channels mask the image (one forward pass each)
 
@@ -24,10 +27,8 @@ class ScoreCAM(CAMMethod):
     name, label, order, uses_gradients = "scorecam", "Score-CAM", 30, False
 
     def __init__(self, max_channels: int = MAX_CHANNELS, batch_size: int = SCORECAM_BATCH):
-        for what, v in (("max_channels", max_channels), ("batch_size", batch_size)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{what} must be a positive integer, got {v!r}")
-        self.max_channels, self.batch_size = int(max_channels), int(batch_size)
+        self.max_channels = check_count("max_channels", max_channels)
+        self.batch_size = check_count("batch_size", batch_size)
 
     def channels(self, fmaps: np.ndarray) -> np.ndarray:
         """Indices of the most active channels of (h, w, c) maps (by mean activation)."""
