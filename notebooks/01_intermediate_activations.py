@@ -42,35 +42,31 @@ else:
 # Networks*, 2014; Olah et al., *Feature Visualization*, Distill 2017).
 #
 # **Learning goals.** After this notebook you can
-# 1. build a multi-output model that returns every layer's feature maps, in ~10 lines of Keras;
-# 2. display all channels of a layer as one mosaic, and explain why the **normalisation** (per
+# 1. say how many maps of what size a convolution layer outputs, from its filters, stride and padding;
+# 2. build a multi-output model that returns every layer's feature maps, in ~10 lines of Keras;
+# 3. display all channels of a layer as one mosaic, and explain why the **normalisation** (per
 #    channel, per layer, global) changes what you think you see;
-# 3. describe how the maps change with depth: edges and colours → textures → sparse, class-specific
-#    detectors, while the spatial size shrinks and the number of channels grows;
-# 4. measure **sparsity** and spot **dead channels** (all zero for this image).
+# 4. describe how the maps change with depth: smaller, more numerous, sparser;
+# 5. measure **sparsity** and spot **dead channels** (all zero for this image).
 #
 # The model is EfficientNet-Lite0 (Tan & Le, *EfficientNet*, 2019), embedded in the repository:
 # everything runs offline on a CPU.
 
 # %%
 # Parameters -- change these and re-run the notebook.
-MODEL_NAME = "efficientnet_lite0"   # offline. Online alternative (Keras downloads the weights once):
-                                    #   "vgg16" -- the classic: its first conv outputs 224x224x64, and its
-                                    #   MaxPooling layers halve the size (block1_pool: 224 -> 112). (The book's
-                                    #   activations chapter uses its own small convnet: 148x148x32 first maps.)
+MODEL_NAME = "efficientnet_lite0"   # offline; "vgg16" is the classic (Keras downloads its weights once)
 IMAGE = "chelsea"                   # a bundled photo ("chelsea", "coffee", "astronaut", "rocket",
                                     # "cat_and_coffee") or the path of your own picture
 CHANNEL = 4                         # a channel of the first layer to look at closely
 
 # %%
 # %matplotlib inline
-import time
 from pathlib import Path
 import numpy as np
 import matplotlib.pyplot as plt
-import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
+import helpers   # loads TensorFlow (in your own Jupyter it may print start-up notes in red: harmless)
 import keras
-from helpers.plotting import show_images, show_mosaic, show_layers_overview, plot_sparsity
+from helpers.plotting import show_images, show_mosaic, show_layers_overview, plot_sparsity, show_block_diagram
 from helpers.exercises import activations as checks
 
 OUTPUTS = Path("outputs"); OUTPUTS.mkdir(exist_ok=True)   # saved figures go here
@@ -80,6 +76,28 @@ image = helpers.load_image(IMAGE, size=model)          # uint8 RGB, resized to t
 print(f"{model.name}: input {model.input_shape}, {len(model.layers)} layers")
 print("prediction:", [(name, f"{p:.0%}") for _, name, p in helpers.predict(model, image, top=3)])
 show_images([image], [IMAGE]);
+
+# %% [markdown]
+# ## 0 · How many maps, of what size?
+#
+# The classic example is VGG16's first layer, `block1_conv1`: **64 filters** of 3×3 slid over the
+# 224×224 picture one pixel at a time (**stride 1**), with a border of zeros so the filter fits at the
+# edges (**"same" padding**). One map per filter, as large as the input: **64 maps of 224×224**.
+#
+# With "same" padding a layer's output is ⌈input ÷ stride⌉ pixels wide. Our model's first convolution,
+# `stem_conv`, has 32 filters and **stride 2**: 32 maps of 112×112. Both shapes, computed (VGG16's layer is
+# built from its architecture alone: its shape does not depend on the weights):
+
+# %%
+vgg_conv1 = keras.layers.Conv2D(64, 3, strides=1, padding="same", activation="relu", name="block1_conv1")
+vgg_maps = vgg_conv1(image[None].astype("float32"))[0]           # untrained weights: only the shape counts
+first_conv = model.get_layer(helpers.layer_names(model, kinds=("conv",))[0])
+our_maps = helpers.activations(model, image, [first_conv.name])[first_conv.name]
+for who, conv, maps_ in [("VGG16", vgg_conv1, vgg_maps), (model.name, first_conv, our_maps)]:
+    h, w, c = maps_.shape
+    print(f"{who:18s} {conv.name}: {conv.filters} filters {conv.kernel_size[0]}x{conv.kernel_size[1]}, "
+          f"stride {conv.strides[0]}, padding {conv.padding!r} -> {c} maps of {h}x{w}")
+    assert c == conv.filters and h == -(-image.shape[0] // conv.strides[0])   # ceil(224 / stride)
 
 # %% [markdown]
 # ## 1 · The core idea in ten lines
@@ -102,9 +120,7 @@ plt.title(f"{names[0]}, channel {CHANNEL}"); plt.colorbar();
 
 # %% [markdown]
 # The same with `helpers`: `helpers.activations(model, image)` returns `{layer name: (h, w, channels)}`
-# for every convolution and pooling layer. It builds the multi-output model **once** (cached), runs it
-# as a compiled function, and also works for transfer-learning models whose backbone is *nested*
-# inside a `Sequential` (where the lines above fail with "Graph disconnected"). Same numbers:
+# for every convolution and pooling layer, from a multi-output model built once. Same numbers:
 
 # %%
 acts = helpers.activations(model, image)
@@ -113,48 +129,46 @@ for name, m in zip(names, maps):
     np.testing.assert_allclose(acts[name], m[0], atol=1e-5)
 print("textbook and helpers agree ✓")
 
-start = time.perf_counter(); helpers.activations(model, image); t_all = time.perf_counter() - start
-start = time.perf_counter(); helpers.predict(model, image); t_one = time.perf_counter() - start
-print(f"all {len(acts)} layers: {t_all * 1000:.0f} ms; a plain prediction: {t_one * 1000:.0f} ms")
+# %% [markdown]
+# ## 2 · All channels of a layer at once
+#
+# The first layer has 32 channels. Instead of 32 subplots, they are tiled into **one image** (a
+# mosaic, drawn with a single `imshow`): channel number = row label + column label. Dead channels (all
+# zero for this image) are light grey.
 
 # %% [markdown]
-# ## 2 · All channels of a layer at once -- and why normalisation matters
-#
-# The first layer has 32 channels. Plotting them as 32 separate subplots is slow; instead they are
-# tiled into **one image** (a mosaic, drawn with a single `imshow`): channel number = row label +
-# column label. Dead channels (all zero for this image) are light grey.
-#
-# In EfficientNet a convolution is followed by batch normalisation and a ReLU6 as *separate*
-# layers, so we also fetch the `..._activation` layers: that is what the next layer actually sees
-# (in VGG16 the ReLU is inside the conv layer). `helpers.layer_names(model)` lists convolution,
-# pooling and activation layers.
-#
-# How to turn activations into grey levels is a choice, and it changes the picture (CNN Explainer,
-# Wang et al. 2020, makes the same point):
-# * **channel**: every channel gets its own contrast (the textbook: standardise, ×64, +128). Each
-#   looks busy -- even one whose values are tiny;
-# * **layer**: one scale for the whole layer -- strong and weak channels can be compared;
-# * **global**: one scale for *all* layers -- layers can be compared with each other.
+# In EfficientNet a convolution is followed by batch normalisation and a ReLU6 as *separate* layers.
+# We look at the `..._activation` layers: what the next layer actually sees, never negative and at most 6.
+# `helpers.layer_names(model)` lists convolution, pooling and activation layers.
+
+# %% [markdown]
+# How to turn activations into colours is a choice, and it changes the picture (CNN Explainer, Wang et
+# al. 2020, makes the same point). In the mosaics below an activation of **0 is the darkest colour**;
+# what the brightest colour means depends on the normalisation (the colour bar says it):
+# * **channel**: each channel is scaled to its own peak -- a weak channel's peak is as bright as a strong one's;
+# * **layer**: one scale for the whole layer -- channels can be compared with each other;
+# * **global**: one scale for several layers -- layers can be compared (section 4).
 
 # %%
 everything = helpers.activations(model, image, helpers.layer_names(model))  # conv + pool + activation layers
-value_range = helpers.value_range(everything)                               # for "global" normalisation
-layer = "stem_activation" if "stem_activation" in everything else names[0]
-for mode in ("channel", "layer", "global"):
-    show_mosaic(everything[layer], mode, value_range=value_range, title=layer, width=9)
+activation_layers = helpers.layer_names(model, kinds=("activation",)) or names   # VGG16: none -> conv layers
+layer = activation_layers[0]
+for mode in ("channel", "layer"):
+    show_mosaic(everything[layer], mode, title=layer, width=9)
 
 # %% [markdown]
-# With **channel** normalisation the mosaic looks uniformly rich. With **layer** normalisation the
-# channels' real strengths appear: some are dead (light grey), some faint, and several reach ReLU6's
-# ceiling of 6. That does *not* mean a few channels carry the signal here: at the first layer the work
-# is spread over many channels. The numbers:
+# Under **channel** the brightest pixel of every live channel is yellow, whatever its real size. Under
+# **layer** the real strengths appear: some channels are faint, several reach ReLU6's ceiling of 6. The
+# numbers, for this image:
 
 # %%
 a = everything[layer]
 peaks, means = a.max(axis=(0, 1)), a.mean(axis=(0, 1))
+live = peaks > 0
 top8 = np.sort(means)[::-1][:8].sum() / means.sum()
-print(f"{layer}: {np.sum(peaks <= 0)} of {len(peaks)} channels dead, {np.sum(peaks >= 6)} peak at exactly 6.0 "
-      f"(ReLU6's ceiling); the strongest 8 carry {top8:.0%} of the total activation")
+print(f"{layer}: {np.sum(~live)} of {len(peaks)} channels dead; the live ones peak between "
+      f"{peaks[live].min():.2f} and {peaks[live].max():.2f}, {np.sum(peaks >= 6)} at exactly 6.0 (ReLU6's ceiling)")
+print(f"the strongest 8 of the {len(peaks)} channels carry {top8:.0%} of the layer's total activation")
 fig = show_mosaic(a, "layer", channel=CHANNEL, title=layer)   # one channel closely, in its real values
 name = f"activations_{model.name}_{Path(str(IMAGE)).stem}_{layer}_channel{CHANNEL}_layer-norm.png"
 fig.savefig(OUTPUTS / name, dpi=120, bbox_inches="tight"); print("saved", OUTPUTS / name)
@@ -166,53 +180,28 @@ fig.savefig(OUTPUTS / name, dpi=120, bbox_inches="tight"); print("saved", OUTPUT
 # *expands* the channels, a 3×3 **depthwise** conv filters each channel on its own, a 1×1 conv
 # *projects* back to few channels; batch norms and ReLU6 sit between them, and when the shapes match a
 # **skip `add`** adds the block's input to its output. The diagram is drawn from the model itself: its
-# layer names, types and output shapes are the ones the dropdowns show. (EfficientNet-B0 adds a
-# squeeze-and-excitation step; the Lite version drops it.)
+# layer names, types and output shapes are the ones the explorer's dropdown shows.
 
 # %%
-BLOCK = "block2b" if "block2b_add" in [l.name for l in model.layers] else None   # None: not an MBConv model
-if BLOCK:
-    block = [l for l in model.layers if l.name.startswith(BLOCK + "_")]
-    source = helpers.features.predecessor(model, block[0].name).layer    # the layer that feeds the block
-    stage = lambda n: next((k for k in ("expand", "project", "add") if k in n), "depthwise")
-    colour = {"input": "white", "expand": "#cfe2ff", "depthwise": "#d1f0d1", "project": "#ffe0b3", "add": "#e0e0e0"}
-    def what(l):
-        kind = type(l).__name__
-        if kind == "ReLU":
-            return f"ReLU{l.max_value:g}" if l.max_value else "ReLU"
-        if hasattr(l, "kernel_size"):
-            return f"{kind} {l.kernel_size[0]}x{l.kernel_size[1]}"
-        return kind
-    rows = [(source, "input")] + [(l, stage(l.name.replace(BLOCK, ""))) for l in block]
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows)))
-    for i, (l, st) in enumerate(rows):
-        h, w, c = l.output.shape[1:]
-        ax.add_patch(plt.Rectangle((0, -i - 0.8), 8.6, 0.7, fc=colour[st], ec="k"))
-        ax.text(0.15, -i - 0.45, l.name + (" (block input)" if st == "input" else ""), va="center",
-                family="monospace", fontsize=8.5)
-        ax.text(4.4, -i - 0.45, f"{what(l)}  {h}x{w}x{c}", va="center", fontsize=8)
-        if i:
-            ax.annotate("", (3.8, -i - 0.1), (3.8, -i + 0.2), arrowprops=dict(arrowstyle="->"))
-        if i and (i == 1 or rows[i - 1][1] != st) and st != "add":
-            ax.text(-0.2, -i - 0.45, st, va="center", ha="right", fontsize=10, weight="bold")
-    ax.annotate("", (8.6, -len(rows) + 0.55), (8.6, -0.45),
-                arrowprops=dict(arrowstyle="->", connectionstyle="arc3,rad=-0.3", color="C3"))
-    ax.text(9.9, -len(rows) / 2, "skip", color="C3", va="center", fontsize=10, weight="bold")
-    ax.set_xlim(-2.0, 10.6); ax.set_ylim(-len(rows) - 0.1, 0.1); ax.axis("off")
-    ax.set_title(f"one MBConv block of {model.name}: {BLOCK}"); plt.show()
+BLOCK = "block2b"
+if BLOCK + "_add" in [layer.name for layer in model.layers]:   # VGG16 has no MBConv block
+    show_block_diagram(model, BLOCK)
+    plt.show()
 
 # %% [markdown]
 # ## 4 · From the first layer to the last
 #
-# Early layers respond to edges and colours almost everywhere; the maps still look like the photo.
-# Deeper, the maps get **smaller** (less *where*), there are **more** of them (more *what*), and
-# they get **sparser**: each channel fires only for its pattern, and many do not fire at all on this
-# image. The overview shows the first 8 channels of evenly spaced layers, input at the top:
+# Deeper, the maps get **smaller** (less *where*) and there are **more** of them (more *what*). The
+# overview shows the first 8 channels of 10 evenly spaced activation layers, input at the top, all on
+# one **global** scale, so the rows can be compared:
 
 # %%
-activation_layers = helpers.layer_names(model, kinds=("activation",)) or names   # VGG16: none -> conv layers
-# 10 evenly spaced layers from the first to the last (pass max_layers=... to see more)
-show_layers_overview(everything, activation_layers, n_channels=8, mode="channel", max_layers=10);
+value_range = helpers.value_range({n: everything[n] for n in activation_layers})   # one scale for all rows
+capped = sum(everything[n].max() >= 6 for n in activation_layers)
+print(f"global scale: {value_range[0]:g} to {value_range[1]:g}; {capped} of {len(activation_layers)} activation "
+      f"layers reach ReLU6's ceiling of 6 on this image")
+show_layers_overview(everything, activation_layers, n_channels=8, mode="global", value_range=value_range,
+                     max_layers=10);
 
 # %%
 middle = activation_layers[len(activation_layers) // 2]
@@ -223,10 +212,9 @@ for name in (middle, deep):
 # %% [markdown]
 # ### The size shrinks: strided convolutions or pooling
 #
-# VGG16 (the textbook's model) halves the feature maps with **MaxPooling** layers after each block
-# (224 → 112 → 56 → 28 → 14 → 7). EfficientNet has no pooling layer with a spatial output: it
-# halves the size with **stride-2 convolutions** (the stem conv and the first depthwise conv of some
-# blocks). Where does the size change?
+# VGG16 halves the feature maps with **MaxPooling** layers after each block (224 → 112 → 56 → 28 →
+# 14 → 7). EfficientNet has no pooling layer with a spatial output: it halves the size with **stride-2
+# convolutions** (the stem conv and the first depthwise conv of some blocks). Where does the size change?
 
 # %%
 shapes = helpers.layer_names(model, kinds=("conv", "pool"), with_shapes=True)
@@ -249,6 +237,9 @@ for name, (h, w, c) in shapes:
 sparsity = helpers.sparsity_by_layer({n: everything[n] for n in activation_layers})
 dead = {n: helpers.dead_channels(everything[n]).mean() for n in activation_layers}
 plot_sparsity(sparsity, dead, title=f"{model.name} on {IMAGE!r}: fraction of zeros per layer");
+third = len(activation_layers) // 3
+early, late = np.mean(list(sparsity.values())[:third]), np.mean(list(sparsity.values())[-third:])
+print(f"zeros: {early:.0%} on average in the first third of the layers, {late:.0%} in the last third")
 for n in (activation_layers[0], middle, deep):
     print(f"{n:28s} {sparsity[n]:5.0%} zeros, {helpers.count_dead(everything[n])} dead channels "
           f"of {everything[n].shape[-1]}")
@@ -282,9 +273,7 @@ explorer
 WHISKER_LAYER = "block2b_expand_activation"
 WHISKER_CHANNEL = None   # your answer: a channel number
 
-def check_1(layer, channel):
-    print(checks.whiskers(everything, layer, channel, IMAGE))
-check_1(WHISKER_LAYER, WHISKER_CHANNEL)
+print(checks.whiskers(everything, WHISKER_LAYER, WHISKER_CHANNEL, IMAGE))
 
 # %% [markdown]
 # **Exercise 2 -- dead channels.** Going from the input to the output through the activation layers
@@ -294,9 +283,7 @@ check_1(WHISKER_LAYER, WHISKER_CHANNEL)
 # %%
 FIRST_MOSTLY_DEAD = None   # your answer: a layer name
 
-def check_2(answer):
-    print(checks.first_mostly_dead(everything, activation_layers, answer))
-check_2(FIRST_MOSTLY_DEAD)
+print(checks.first_mostly_dead(everything, activation_layers, FIRST_MOSTLY_DEAD))
 
 # %% [markdown]
 # **Exercise 3 -- shrinking.** The input is 224 pixels wide. Which convolution or pooling layer is the
@@ -305,35 +292,35 @@ check_2(FIRST_MOSTLY_DEAD)
 # %%
 QUARTER_LAYER = None   # your answer: a layer name
 
-def check_3(answer):
-    print(checks.quarter_layer(model, answer))
-check_3(QUARTER_LAYER)
+print(checks.quarter_layer(model, QUARTER_LAYER))
 
 # %% [markdown]
-# **Exercise 4 -- normalisation can fool you.** Under "channel" normalisation every live channel of
-# `stem_activation` (the first entry of `activation_layers`) looks busy. Which **live** channel (one
-# that is non-zero somewhere) has the **smallest mean activation**? Switch the explorer to "layer" to
-# see how faint it really is, then confirm with numpy. (Dead channels do not count.)
+# **Exercise 4 -- normalisation can fool you.** Under "channel" normalisation each live channel of
+# `stem_activation` (the first entry of `activation_layers`) is scaled to its own peak, so a map's
+# brightness says nothing about its strength. Which **live** channel (non-zero somewhere) has the
+# **smallest mean activation**? Switch the explorer to "layer" to see how faint it really is, then
+# confirm with numpy. (Dead channels do not count.)
 
 # %%
 WEAKEST_LIVE_CHANNEL = None   # your answer: a channel number
 
-def check_4(answer):
-    print(checks.weakest_live_channel(everything[activation_layers[0]], answer))
-check_4(WEAKEST_LIVE_CHANNEL)
+print(checks.weakest_live_channel(everything[activation_layers[0]], WEAKEST_LIVE_CHANNEL))
 
 # %% [markdown]
 # ## What to remember
 #
+# * A convolution with "same" padding outputs one map per filter, ⌈input ÷ stride⌉ pixels wide: VGG16's
+#   first layer 64 × 224×224, ours 32 × 112×112.
 # * A layer's output is a stack of feature maps; `keras.Model(inputs, [layer.output, ...])` returns
 #   them all in one forward pass.
 # * Display choices are part of the result: per-channel normalisation hides how weak a channel is.
 # * An MBConv block: expand (1×1) → depthwise (3×3) → project (1×1), batch norms and ReLU6 between, skip `add`.
-# * With depth the maps get smaller, more numerous, sparser and more specific to the image's class.
+# * With depth the maps get smaller and more numerous; on this image the last layers hold more zeros
+#   than the first ones.
 #
 # **Next:** notebook 2 asks the reverse question -- what input pattern makes a channel fire most?
 #
 # *References.* Zeiler & Fergus (2014); Olah, Mordvintsev & Schubert, Feature Visualization (Distill
 # 2017); Tan & Le, EfficientNet (2019); Wang et al., CNN Explainer (IEEE TVCG 2020); Chollet, *Deep
-# Learning with Python*, "Visualizing intermediate activations" (on the book's own small convnet);
+# Learning with Python*, "Visualizing intermediate activations"; Simonyan & Zisserman, VGG (2015);
 # Sandler et al., MobileNetV2 (2018), for the inverted-residual (MBConv) block.

@@ -62,20 +62,21 @@ CAT, ESPRESSO = 282, 967            # ImageNet class indices of "tiger cat" and 
 
 # %%
 # %matplotlib inline
-import time
 from pathlib import Path
 import numpy as np
 import helpers  # first: it loads TensorFlow without the CUDA/oneDNN start-up messages
 import keras
 import tensorflow as tf
-import matplotlib.pyplot as plt
 from helpers import cam
 from helpers.exercises import cam as checks
-from helpers.plotting import show_cam, show_images, plot_similarity_curves
+from helpers.plotting import plot_similarity_curves
+from helpers.plotting.cam_figures import show_cam_panels, show_overlays, show_pictures
 
 model = helpers.load_model(MODEL_NAME)
 image = helpers.load_image(IMAGE, size=model)          # uint8 RGB at the model's input size
 LAYER = LAYER or cam.default_layer(model)
+ASPECT = 2.0 if IMAGE == "cat_and_coffee" else 1.0     # the bundled pair is two square photos squashed to half
+                                                       # width: pictures are drawn at their real shape
 OUTPUTS = Path("outputs"); OUTPUTS.mkdir(exist_ok=True)   # saved figures go here
 print("layer:", LAYER, "| top-5:")
 for i, name, p in helpers.predict(model, image, top=5):
@@ -114,13 +115,14 @@ print(small.shape, small.min(), small.max())
 # `model.output` is the pre-softmax score (for a Keras model that ends in a softmax, take the Dense
 # layer's output instead). `helpers.gradcam` does the same with a compiled `tf.function` (no retracing
 # for a new image or class), upsamples smoothly to the picture's size, and works for nested and
-# single-sigmoid models. Check that both agree:
+# single-sigmoid models. Check that both agree. Below: the map alone at the layer's grid (one square per
+# cell), then over the picture (`helpers.overlay`: colour map `turbo`, the colour fading out where the heat is low).
 
 # %%
 heat = helpers.gradcam(model, image, CAT, LAYER)
 np.testing.assert_allclose(cam.upsample(small, image.shape[:2]), heat, atol=1e-3)
 print("textbook and helpers agree ✓")
-fig = show_cam(image, heat, helpers.overlay(image, heat, alpha=0.4), title="Grad-CAM for 'tiger cat'")
+fig = show_cam_panels(image, small, overlaid=heat, title="Grad-CAM for 'tiger cat'", aspect=ASPECT)
 
 # %% [markdown]
 # ## 2 · Where Grad-CAM comes from: the Class Activation Map (CAM)
@@ -162,19 +164,30 @@ else:
 # **Logit or probability?** The Grad-CAM paper (and keras.io) differentiates the logit $y^c$.
 # *Deep Learning with Python* differentiates the softmax probability $p_c$, whose gradient
 # $p_c (\nabla y^c - \sum_j p_j \nabla y^j)$ subtracts the evidence for every competing class, and
-# vanishes when $p_c$ is near 0 or 1. On the two-object photo, watch the "tiger cat" probability map shrink
-# to what separates it from its rivals "Egyptian cat" and "tabby":
+# vanishes when $p_c$ is near 0 or 1. How different are the two maps on the two-object photo? Two numbers
+# per class: the rank correlation (do they order the places alike?) and the largest difference (are the
+# heights alike?).
 
 # %%
 panels, titles = [], []
+probs = tf.nn.softmax(helpers.logits(model, image[None])[0]).numpy()
 for c in (CAT, ESPRESSO):
     by_score = {score: textbook_gradcam(model, image, c, LAYER, score=score) for score in ("logit", "probability")}
     for score, m in by_score.items():
-        panels.append(helpers.overlay(image, cam.upsample(m, image.shape[:2])))
+        panels.append(cam.upsample(m, image.shape[:2]))
         titles.append(f"{helpers.imagenet_class_names()[c]}, {score}")
-    print(f"class {c}: rank correlation of the logit and probability maps "
-          f"{helpers.spearman(by_score['logit'], by_score['probability']):+.2f}")
-fig = show_images(panels, titles, ncols=4, size=2.6)
+    rho, gap = helpers.spearman(*by_score.values()), np.abs(by_score["logit"] - by_score["probability"]).max()
+    print(f"class {c} (p = {probs[c]:.3f}): rank correlation {rho:+.2f}, largest difference {gap:.2f}")
+    if IMAGE == "cat_and_coffee":   # what the next paragraph says
+        assert rho > 0.8 and gap > 1 / 3, (c, rho, gap)
+fig = show_overlays(image, panels, titles, ncols=4, size=2.4, aspect=ASPECT)
+
+# %% [markdown]
+# **Reading the numbers.** On this photo both maps order the places alike (rank correlations above
+# 0.8) but their heights differ, by up to a third of the maximum or more: subtracting the rivals'
+# evidence changes how strongly a place counts more than which places count. For a very confident
+# model the probability's gradient itself fades: as $p_c \to 1$ the bracket
+# $\nabla y^c - \sum_j p_j \nabla y^j$ shrinks to 0 (and as $p_c \to 0$ the factor $p_c$ does).
 
 # %% [markdown]
 # ## 3 · Class discrimination: one picture, two answers
@@ -188,8 +201,8 @@ names = helpers.imagenet_class_names()
 half = image.shape[1] // 2
 for c, m in maps.items():
     print(f"{names[c]:<10s}: {m[:, :half].sum() / m.sum():.0%} of the heat on the left half")
-fig = show_images([helpers.overlay(image, maps[CAT]), helpers.overlay(image, maps[ESPRESSO])],
-                  [f"'{names[CAT]}'", f"'{names[ESPRESSO]}'"], size=3.2)
+fig = show_overlays(image, [maps[CAT], maps[ESPRESSO]], [f"'{names[CAT]}'", f"'{names[ESPRESSO]}'"],
+                    size=3.0, aspect=ASPECT)
 name = (f"gradcam_{model.name}_{Path(str(IMAGE)).stem}_{LAYER}_{CAT}-{names[CAT].replace(' ', '-')}"
         f"_vs_{ESPRESSO}-{names[ESPRESSO].replace(' ', '-')}_gradcam.png")
 fig.savefig(OUTPUTS / name, dpi=120, bbox_inches="tight"); print("saved", OUTPUTS / name)
@@ -200,10 +213,10 @@ if IMAGE == "cat_and_coffee":
 # %% [markdown]
 # ## 4 · Which layer?
 #
-# The last feature-map layer (7×7) sees whole objects but is coarse: each cell covers 32×32 pixels.
-# Earlier layers have finer grids (14×14: 16-pixel cells; 28×28: 8-pixel cells) but less
-# class-specific features, and their gradients are noisier (more of the network lies between them
-# and the score). One layer of each size, the last one (a block's output `_add` where there is one):
+# The last feature-map layer (7×7) is coarse: each cell covers 32×32 pixels. Earlier layers have
+# finer grids (14×14: 16-pixel cells; 28×28: 8-pixel cells), and more of the network lies between
+# them and the score. Does a finer map still tell the two classes apart? One layer of each size, the
+# last one (a block's output `_add` where there is one), for both classes:
 
 # %%
 shapes = dict(helpers.layer_names(model, kinds="all", with_shapes=True))   # in forward order
@@ -214,12 +227,29 @@ for name in [n for n in shapes if n in usable]:
     if size in (7, 14, 28) and (name.endswith("_add") or not by_size.get(size, "").endswith("_add")):
         by_size[size] = name
 by_size[shapes[LAYER][0]] = LAYER
-panels, titles = [], []
+panels, titles, left = [], [], {}
 for size in sorted(by_size):
-    m = helpers.gradcam(model, image, CAT, by_size[size])
-    panels.append(helpers.overlay(image, m))
-    titles.append(f"{by_size[size]} ({size}x{size}): {m[:, :half].sum() / m.sum():.0%} left")
-fig = show_images(panels, titles, size=3.0)
+    for c in (CAT, ESPRESSO):
+        m = helpers.gradcam(model, image, c, by_size[size])
+        left[size, c] = m[:, :half].sum() / m.sum()
+        panels.append(m)
+        titles.append(f"{names[c]}, {by_size[size]} ({size}x{size})\n{left[size, c]:.0%} of the heat on the left")
+    print(f"{size:2d}x{size:<2d} {by_size[size]:<16s} '{names[CAT]}' {left[size, CAT]:4.0%} on the left (the cat), "
+          f"'{names[ESPRESSO]}' {1 - left[size, ESPRESSO]:4.0%} on the right (the cup)")
+fig = show_overlays(image, panels, titles, ncols=2, size=2.6, aspect=ASPECT)
+
+# %% [markdown]
+# **Reading the numbers.** On this photo only the 7×7 map separates the classes: "tiger cat" on
+# the cat, "espresso" on the cup. At the 14×14 and 28×28 layers most of the "tiger cat" heat lies on
+# the **cup** half, and "espresso" spreads over both halves (the printed shares). A finer grid is no
+# use if the map no longer answers *which evidence is for this class*; on this photo only the last
+# layer's map does. That is why Grad-CAM's default is the last layer.
+
+# %%
+if IMAGE == "cat_and_coffee" and sorted(by_size) == [7, 14, 28]:   # what the paragraph above says
+    assert left[7, CAT] > 0.5 > left[7, ESPRESSO]
+    assert all(left[size, CAT] < 0.5 for size in (14, 28)), left
+    assert all(0.3 < left[size, ESPRESSO] < 0.7 for size in (14, 28)), left
 
 # %% [markdown]
 # ## 5 · Counterfactual: what argues *against* the class?
@@ -230,13 +260,15 @@ fig = show_images(panels, titles, size=3.0)
 # %%
 against = helpers.gradcam(model, image, CAT, LAYER, counterfactual=True)
 print(f"counterfactual 'tiger cat': {against[:, half:].sum() / max(against.sum(), 1e-9):.0%} of the heat on the right half")
-fig = show_images([helpers.overlay(image, maps[CAT]), helpers.overlay(image, against)],
-                  ["evidence FOR 'tiger cat'", "evidence AGAINST 'tiger cat'"], size=3.2)
+fig = show_overlays(image, [maps[CAT], against], ["evidence FOR 'tiger cat'", "evidence AGAINST 'tiger cat'"],
+                    size=3.0, aspect=ASPECT)
 
 # %% [markdown]
 # ## 6 · Grad-CAM vs Grad-CAM++ vs Score-CAM
 #
-# * **Grad-CAM++** weights each location's positive gradient (better with several instances of a class).
+# * **Grad-CAM++** weights each location's positive gradient (through second derivatives); its authors
+#   designed it for pictures with several objects of the class. Our photo has one cat, so compare only
+#   where the heat goes.
 # * **Score-CAM** uses no gradients at all: every channel, scaled to [0, 1], *masks* the image, and its
 #   weight is the class probability of the masked image — one forward pass per channel, so
 #   `helpers` only tries the 32 most active channels, in batches.
@@ -244,12 +276,10 @@ fig = show_images([helpers.overlay(image, maps[CAT]), helpers.overlay(image, aga
 # %%
 panels, titles = [], []
 for method in ("gradcam", "gradcam++", "scorecam"):
-    t0 = time.perf_counter()
     m = helpers.gradcam(model, image, CAT, LAYER, method=method)
-    dt = time.perf_counter() - t0
-    panels.append(helpers.overlay(image, m))
-    titles.append(f"{method}: {m[:, :half].sum() / m.sum():.0%} left, {dt:.2f} s")
-fig = show_images(panels, titles, size=3.0)
+    panels.append(m)
+    titles.append(f"{method}: {m[:, :half].sum() / m.sum():.0%} of the heat on the left")
+fig = show_overlays(image, panels, titles, size=2.8, aspect=ASPECT)
 
 # %% [markdown]
 # ## 7 · Sanity check: does the map depend on the model at all?
@@ -259,7 +289,7 @@ fig = show_images(panels, titles, size=3.0)
 # explanation of the model should depend on the model. We compare each map with the original one by
 # **Spearman rank correlation** (1 = same ordering of pixels, 0 = unrelated), for Grad-CAM and for
 # **guided backprop** (Springenberg et al., 2015), a popular sharp-looking saliency method.
-# The randomisation runs on a *copy*; `model` itself is never touched.
+# Each step is a new copy (the one before stays as it was); `model` itself is never touched.
 
 # %%
 base_cam = helpers.gradcam(model, image, CAT)
@@ -280,9 +310,10 @@ for s, a, b in zip(steps, rho_cam, rho_gb):
 fig = plot_similarity_curves(steps, {"Grad-CAM": rho_cam, "guided backprop": rho_gb})
 def stretch(g):  # display only: a few very bright pixels would leave the rest black
     return np.clip(g / max(np.percentile(g, 99), 1e-7), 0, 1)
-fig2 = show_images([helpers.overlay(image, c) for _, c, _ in shown] + [stretch(g) for _, _, g in shown],
-                   [f"Grad-CAM, {n}" for n, _, _ in shown] + [f"guided BP, {n}" for n, _, _ in shown],
-                   ncols=len(shown), size=2.4, cmap="gray")
+fig2 = show_overlays(image, [c for _, c, _ in shown], [f"Grad-CAM, {n}" for n, _, _ in shown],
+                     ncols=len(shown), size=2.2, aspect=ASPECT)
+fig3 = show_pictures([stretch(g) for _, _, g in shown], [f"guided BP, {n}" for n, _, _ in shown],
+                     ncols=len(shown), size=2.2, aspect=ASPECT)
 assert rho_cam[1] < 0.5, "Grad-CAM should change once the classifier weights are random"
 assert min(rho_gb[:3]) > 0.8, "guided backprop barely changes: it mostly shows edges of the image"
 
@@ -308,8 +339,9 @@ explorer
 # %% [markdown]
 # ## 9 · Exercises
 #
-# Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, or ✗ with
-# what is wrong. Maps are compared with a reference Grad-CAM, so only a correct answer passes.
+# Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, ✗ with
+# what is wrong, or ○ while there is no answer yet (with a question to start from; `checks.hint(n)`
+# gives a second one). Maps are compared with a reference Grad-CAM, so only a correct answer passes.
 #
 # **Exercise 1.** Grad-CAM's channel weights: write `my_weights(grads)` that takes a gradient
 # array `(h, w, channels)` and returns one weight per channel.
@@ -332,7 +364,8 @@ print(checks.share_right(helpers.gradcam(model, image, 968, LAYER), cup_right))
 # %% [markdown]
 # **Exercise 3.** Your own Grad-CAM: compute the map of class "espresso" at the 14×14 layer of
 # section 4 (`by_size[14]`) with your own `GradientTape` code (you may adapt `textbook_gradcam`).
-# Store it in `espresso_map`, at the layer's resolution or the picture's.
+# Store it in `espresso_map`, at the layer's resolution or the picture's (upsampled any standard way:
+# `cv2.resize`, Pillow, `tf.image.resize`, ...; the check compares the value at each of the layer's cells).
 
 # %%
 espresso_map = None   # your code

@@ -10,12 +10,21 @@ notebook, outputs and pictures included, into ``build/<name>.html``, and ``build
 links them. Exits with status 1 if any notebook fails (the HTML of a failed notebook still
 shows where it stopped). The .ipynb is what runs; if its py:percent source (``notebooks/NN_*.py``)
 says something else, a warning says so (``make sync`` pairs them).
+
+What the kernel process itself writes to its stderr goes to ``build/<name>.kernel.log``, not to the
+notebook or this terminal: TensorFlow's C++ start-up notes ("All log messages before
+absl::InitializeLog() ...", "oneDNN custom operations are on ...") are printed before Python's logging
+exists, so no Python setting hides them, and ipykernel would otherwise copy that low-level output into
+the notebook as red stderr blocks (``capture_fd_output``); ipykernel's own "running over TCP without
+encryption" start-up warning goes there too. What a cell writes to ``sys.stderr`` (Python warnings,
+tracebacks) still shows in the notebook, and this script counts it (:func:`stderr_outputs`).
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import os
 import sys
 import time
 from pathlib import Path
@@ -68,15 +77,43 @@ def pair_differences(path: Path) -> list[str]:
     return problems
 
 
-def execute(path: Path, timeout: int = 600) -> tuple[nbformat.NotebookNode, float, str | None]:
+# ipykernel copies what the kernel process writes to its file descriptors 1 and 2 (C/C++ libraries
+# included) into the notebook; off, that low-level output goes to the kernel's own stderr (the log).
+KERNEL_ARGUMENTS = ("--IPKernelApp.capture_fd_output=False",)
+
+
+def run_client(nb: nbformat.NotebookNode, folder: Path, timeout: int = 600, kernel_log: Path | None = None):
+    """Execute ``nb`` in place, in ``folder``, the way ``make notebooks`` does (the notebook test
+    calls this too). The kernel process's stderr is written to ``kernel_log`` (discarded if None).
+    Raises :class:`nbclient.exceptions.CellExecutionError` on a cell's error."""
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=list(KERNEL_ARGUMENTS),
+                            resources={"metadata": {"path": str(folder)}})
+    with open(kernel_log if kernel_log is not None else os.devnull, "w", encoding="utf-8") as log:
+        client.execute(stderr=log)
+    return nb
+
+
+def stderr_outputs(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """``(cell index, text)`` of every stderr stream output of an executed notebook ([] if none).
+
+    Example:
+        >>> cell = nbformat.v4.new_code_cell("import sys; sys.stderr.write('oops')")
+        >>> cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="oops")]
+        >>> stderr_outputs(nbformat.v4.new_notebook(cells=[cell]))
+        [(0, 'oops')]
+    """
+    return [(i, "".join(out.get("text", ""))) for i, cell in enumerate(nb.cells)
+            for out in cell.get("outputs", []) if out.get("output_type") == "stream" and out.get("name") == "stderr"]
+
+
+def execute(path: Path, timeout: int = 600, kernel_log: Path | None = None
+            ) -> tuple[nbformat.NotebookNode, float, str | None]:
     """Execute one notebook in its folder; returns (notebook with outputs, seconds, error or None)."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
     error = None
     try:
-        client.execute()
+        run_client(nb, path.parent, timeout, kernel_log)
     except CellExecutionError as err:
         error = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
     return nb, time.perf_counter() - t0, error
@@ -117,12 +154,20 @@ def main(argv=None) -> int:
                 print(f"  warning: {problem}", flush=True)
         except ImportError:  # jupytext is a dev requirement; the runtime alone can still render
             pass
-        nb, seconds, error = execute(path, args.timeout)
+        log = out_dir / (path.stem + ".kernel.log")
+        nb, seconds, error = execute(path, args.timeout, kernel_log=log)
         html_name = path.with_suffix(".html").name
         to_html(nb, out_dir / html_name)
         title = path.stem.replace("_", " ")
         rows.append((title, html_name, seconds, error))
         print(f"  {'FAILED: ' + error if error else 'ok'} in {seconds:.1f} s -> {out_dir / html_name}", flush=True)
+        noise = stderr_outputs(nb)
+        if noise:
+            cells = sorted({i for i, _ in noise})
+            print(f"  warning: {len(noise)} stderr output(s) in the notebook (cells {cells}): {noise[0][1][:120]!r}",
+                  flush=True)
+        if error:
+            print(f"  the kernel's own messages: {log}", flush=True)
         failed += error is not None
     ran = {html_name for _, html_name, _, _ in rows}
     for path in tutorial_notebooks():  # keep earlier renders of notebooks not run now

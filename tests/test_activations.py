@@ -64,7 +64,7 @@ def test_normalize_dead_and_constant_channels_no_nan_no_warnings():
 
 
 def test_normalize_bad_arguments():
-    with pytest.raises(ValueError, match="channel, layer, global"):
+    with pytest.raises(ValueError, match="'channel', 'layer', 'global'"):
         helpers.normalize(np.zeros((2, 2, 1)), "per-pixel")
     with pytest.raises(ValueError, match="value_range"):
         helpers.normalize(np.zeros((2, 2, 1)), "global")
@@ -228,10 +228,10 @@ def test_plots_run_and_mark_dead_channels(default_model, cat_224):
     assert np.all(rgb[:, 10] == 255)  # the gap column is white
     acts = helpers.activations(default_model, cat_224, ["stem_activation", "block2a_expand_activation", "top_conv"])
     fig1 = show_mosaic(acts["stem_activation"], "layer", channel=3, title="stem")
-    assert len(fig1.axes) == 3  # mosaic, the chosen channel, its colour bar
+    assert len(fig1.axes) == 4  # mosaic, the chosen channel, the mosaic's colour bar, the channel's
     assert np.array_equal(fig1.axes[1].images[0].get_array(), acts["stem_activation"][..., 3])
     fig2 = show_layers_overview(acts)
-    labels = [ax.get_ylabel() for ax in fig2.axes]
+    labels = [ax.get_ylabel() for ax in fig2.axes[:3]]  # the rows (then the colour bar)
     assert labels == ["stem_activation\n112x112x32", "block2a_expand_activation\n112x112x96", "top_conv\n7x7x1280"]
     sp = helpers.sparsity_by_layer(acts)
     fig3 = plot_sparsity(sp, {k: helpers.dead_channels(v).mean() for k, v in acts.items()})

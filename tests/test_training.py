@@ -120,3 +120,94 @@ def test_bad_training_arguments(reloaded, images):
         training.train(model, (images, np.array([0, 1, 2, 0])))
     with pytest.raises(ValueError, match="epochs"):
         training.train(model, (images, np.array([0, 1, 1, 0])), epochs=0)
+
+
+# --------------------------------------------------------------------------- the bundled pre-trained weights
+NOTEBOOK_RANGES = {  # what notebook 4 says about its numbers (fractions); the bundled weights must fall inside
+    "shortcut": {"val": (0.90, 1.0), "clean": (0.40, 0.60), "swapped": (0.0, 0.05)},
+    "fixed": {"val": (0.80, 1.0), "clean": (0.80, 1.0), "swapped": (0.80, 1.0)},
+}
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    """Both bundled models, built with the recorded settings, and notebook 4's test sets."""
+    settings = training.pretrained_record()["settings"]
+    splits = ds.shortcut_splits(settings["N_TRAIN"], settings["N_TEST"], seed=settings["SEED"],
+                                rate=settings["MARKER_RATE"])
+    models = {}
+    for which in training.PRETRAINED:
+        m = training.small_convnet(class_names=CLASSES, seed=settings["SEED"], filters=tuple(settings["FILTERS"]),
+                                   pooling=settings["POOLING"], batch_norm=settings["BATCH_NORM"])
+        models[which] = training.load_pretrained(m, which, **settings)
+    return models, splits
+
+
+def test_bundled_weights_reproduce_the_recorded_accuracies_and_the_notebooks_ranges(bundled):
+    """Same data, same weights: the accuracies recorded by scripts/make_pretrained.py come back to
+    within half a percentage point (float round-off only), and lie in the ranges notebook 4 states."""
+    import hashlib
+
+    models, splits = bundled
+    record = training.pretrained_record()
+    for which, model in models.items():
+        digest = hashlib.sha256()
+        for w in model.get_weights():
+            digest.update(np.ascontiguousarray(w, np.float32).tobytes())
+        assert digest.hexdigest() == record["sha256_of_weights"][which], which
+        assert 60_000 <= model.count_params() <= 70_000          # "~66k parameters"
+        for name, (low, high) in NOTEBOOK_RANGES[which].items():
+            acc = training.accuracy(model, splits[name])
+            assert acc == pytest.approx(record["measured"][which][name], abs=0.005), (which, name)
+            assert low <= acc <= high, (which, name, acc)
+
+
+def test_bundled_shortcut_model_reads_the_marker(bundled):
+    """The bundled shortcut model shows the notebook's story: Grad-CAM's peak on the marker of every
+    swapped circle that carries it, LayerCAM's heat more concentrated in the marker box than Grad-CAM's."""
+    from helpers import evaluation as ev
+
+    models, splits = bundled
+    swapped = splits["swapped"]
+    probe = swapped.subset(np.flatnonzero(swapped.has_marker)[:40])
+    heat = {m: helpers.gradcam(models["shortcut"], probe.images, method=m) for m in ("gradcam", "layercam")}
+    assert ev.pointing_game(heat["gradcam"], probe.marker_boxes, 15).mean() >= 0.95
+    assert ev.heat_in_box(heat["layercam"], probe.marker_boxes).mean() > ev.heat_in_box(heat["gradcam"],
+                                                                                       probe.marker_boxes).mean()
+
+
+def test_load_pretrained_refuses_what_does_not_fit():
+    settings = training.pretrained_record()["settings"]
+    model = training.small_convnet(filters=tuple(settings["FILTERS"]), pooling="max", batch_norm=True)
+    with pytest.raises(KeyError, match="'shortcut', 'fixed'"):
+        training.load_pretrained(model, "best")
+    with pytest.raises(ValueError, match="EPOCHS = 2, not 5"):
+        training.load_pretrained(model, "shortcut", EPOCHS=5)
+    with pytest.raises(ValueError, match="FILTERS"):
+        training.load_pretrained(model, "shortcut", FILTERS=(32, 64, 128, 128))
+    with pytest.raises(KeyError, match="unknown setting 'EPOCH'"):
+        training.load_pretrained(model, "shortcut", EPOCH=2)
+    assert training.load_pretrained(model, "fixed", FILTERS=(32, 32, 64, 64), SEED=0) is model   # a tuple is fine
+    textbook = training.small_convnet(pooling="max", batch_norm=True)       # (32, 64, 128, 128): other shapes
+    with pytest.raises(ValueError, match="does not fit the bundled weights"):
+        training.load_pretrained(textbook, "shortcut")
+
+
+def test_batches_are_float32_and_reshuffled_with_the_seed():
+    data = (ds.make_shapes(12, seed=0).images, np.arange(12))   # labels = indices: they show the order
+    order = lambda ds_: np.concatenate([y.numpy() for _, y in ds_])  # noqa: E731
+    import keras
+
+    keras.utils.set_random_seed(0)
+    a = training.batches(data, batch_size=5, seed=3)
+    first, second = order(a), order(a)                                       # a new order each epoch
+    keras.utils.set_random_seed(0)                                           # as the notebook does before fit
+    b = training.batches(data, batch_size=5, seed=3)
+    np.testing.assert_array_equal(order(b), first)                           # same seeds, same orders
+    np.testing.assert_array_equal(order(b), second)
+    x, _ = next(iter(a))
+    assert x.dtype.name == "float32" and tuple(x.shape) == (5, 150, 150, 3)
+    assert sorted(first) == sorted(second) == list(range(12)) and list(first) != list(second)
+    np.testing.assert_array_equal(order(training.batches(data, seed=None)), np.arange(12))   # in order
+    with pytest.raises(ValueError, match="batch_size"):
+        training.batches(data, batch_size=0)

@@ -21,7 +21,7 @@ import solara
 from solara.server import kernel_context
 
 from .. import load_model
-from ..features import layer_names
+from ..layers import layer_names
 from ..widgets import activation_explorer, filter_explorer, gradcam_explorer
 from .pool import WorkerPool
 from .uploads import guard_uploads

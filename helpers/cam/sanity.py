@@ -1,5 +1,5 @@
 """The sanity check of Adebayo et al. (2018): does an explanation change when the model's weights
-are destroyed? Cascading weight randomisation on a copy of the model, and the Spearman rank
+are destroyed? Cascading weight randomisation on copies of the model, and the Spearman rank
 correlation that compares a map before and after.
 
 Example:
@@ -12,9 +12,12 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ..features import iter_layers
+from ..layers import iter_layers
 from ..models import model_info, register_model
 from ..validation import check_int, check_model
+
+__all__ = ["cascading_randomization", "copy_model", "randomization_groups", "randomize_layers", "rankdata",
+           "spearman"]
 
 
 def rankdata(values: np.ndarray) -> np.ndarray:
@@ -57,14 +60,15 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if denom == 0 else float(np.clip((rx * ry).sum() / denom, -1.0, 1.0))
 
 
-def copy_model(model: keras.Model) -> keras.Model:
+def copy_model(model: keras.Model, *, name: str | None = None) -> keras.Model:
     """An independent copy of ``model`` (same architecture and weights, new variables), so the
-    original is never changed; its class names and head type are registered too."""
+    original is never changed; its class names and head type are registered too, under ``name``
+    (default: the original's name + " (copy)")."""
     check_model(model)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     info = model_info(model)
-    register_model(copy, f"{info.name} (copy)", info.class_names, binary=info.binary)
+    register_model(copy, name or f"{info.name} (copy)", info.class_names, binary=info.binary)
     return copy
 
 
@@ -91,14 +95,15 @@ def randomize_layers(layers, rng: np.random.Generator) -> None:
 
 
 def cascading_randomization(model: keras.Model, *, seed: int = 0, steps: int | None = None):
-    """Randomise the weights from the top down, on a copy.
+    """Randomise the weights from the top down, each step on a new copy.
 
-    Yields ``(group_name, randomised_copy)``: first ``("original", copy)``, then the same copy
-    after also randomising ``"predictions"``, then ``"top"``, ``"block7a"``, ... (cumulative,
-    see :func:`randomization_groups`). ``model`` itself is never modified. The copy's
-    variables are changed in place, so its compiled Grad-CAM functions are built only once;
-    compute what you need at each step before asking for the next. ``steps`` limits the
-    number of randomised groups.
+    Yields ``(group_name, randomised_model)``: first ``("original", copy)``, then a copy with
+    ``"predictions"`` randomised, then one with ``"predictions"`` and ``"top"`` randomised, then
+    ``"block7a"`` too, ... (cumulative, see :func:`randomization_groups`). Every yielded model is
+    independent of the others: a step never changes a model handed out before, so
+    ``list(cascading_randomization(model))`` holds the original and each randomised stage. ``model``
+    itself is never modified. ``steps`` limits the number of randomised groups; the same ``seed``
+    gives the same weights.
 
     Example:
         >>> for name, rnd in cascading_randomization(model, steps=3):
@@ -116,10 +121,13 @@ def cascading_randomization(model: keras.Model, *, seed: int = 0, steps: int | N
 
 def _cascade(model, seed, steps):
     rng = np.random.default_rng(seed)
-    copy = copy_model(model)
-    yield "original", copy
-    for i, (name, layers) in enumerate(randomization_groups(copy)):
+    base = model_info(model).name
+    current = copy_model(model, name=f"{base} (original copy)")
+    yield "original", current
+    for i, (name, _) in enumerate(randomization_groups(current)):
         if steps is not None and i >= steps:
             return
-        randomize_layers(layers, rng)
-        yield name, copy
+        # a new copy of the previous stage, then one more group randomised: the previous stage stays as it was
+        current = copy_model(current, name=f"{base} (randomised down to {name})")
+        randomize_layers(dict(randomization_groups(current))[name], rng)
+        yield name, current

@@ -1,5 +1,5 @@
 """Self-checks for the notebooks' exercises: each check returns a :class:`Result` that prints as
-one line, ``✓ correct: ...``, ``✗ not quite: <what is wrong>`` or ``✗ not answered yet: <hint>``,
+one line, ``✓ correct: ...``, ``✗ not quite: <what is wrong>`` or ``○ not answered yet: <hint>``,
 and never raises on a wrong answer (a learner's failing function is reported in that line too).
 
 Layer: beside plotting (it may import the techniques, never widgets or apps). The answer keys are

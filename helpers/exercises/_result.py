@@ -1,14 +1,16 @@
-"""What a check returns: passed, failed (with what is wrong) or not answered yet; printed as one ✓/✗ line."""
+"""What a check returns: passed, failed (with what is wrong) or not answered yet; printed as one ✓ / ✗ / ○ line."""
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Result:
     """The verdict of one exercise check, the same for every notebook: ``ok`` is True (✓), False
-    (✗) or None (not answered yet); prints as one line."""
+    (✗) or None (○, not answered yet: an empty answer cell is not a wrong answer); prints as one line."""
 
     ok: bool | None
     message: str
@@ -17,7 +19,7 @@ class Result:
         if self.ok:
             return f"✓ correct: {self.message}"
         if self.ok is None:
-            return f"✗ not answered yet: {self.message}"
+            return f"○ not answered yet: {self.message}"
         return f"✗ not quite: {self.message}"
 
     __repr__ = __str__
@@ -69,3 +71,25 @@ def as_int(answer, what: str, n: int) -> int | Result:
 def layer_name(answer) -> str:
     """A layer given as its name or as the Layer object itself."""
     return answer if isinstance(answer, str) else getattr(answer, "name", str(answer))
+
+
+class Hints:
+    """A notebook's second hints, one per exercise: ``hint(n)`` returns a question to work on, never the
+    answer. An exercise number that does not exist is a KeyError listing the numbers there are.
+
+    Example:
+        >>> hint = Hints(9, {1: "What does the first layer see?"})
+        >>> hint(1)
+        'hint 1: What does the first layer see?'
+    """
+
+    def __init__(self, notebook: int, texts: dict[int, str]):
+        self.notebook, self.texts = notebook, dict(texts)
+
+    def __call__(self, n) -> str:
+        # True == 1 in Python, and "1" is not a number: only a real integer names an exercise
+        number = int(n) if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) else None
+        if number not in self.texts:
+            raise KeyError(f"no exercise {n!r:.40} in notebook {self.notebook}: "
+                           f"hint(n) takes n = {', '.join(map(str, self.texts))}")
+        return f"hint {number}: {self.texts[number]}"

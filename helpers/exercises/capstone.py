@@ -1,17 +1,35 @@
 """Self-checks for notebook 4's exercises (debugging a model that learned a shortcut).
 
 Each takes the learner's answer plus what the notebook measured and returns a :class:`Result`;
-no answer is stored here: the right one is always derived from the measurement.
+no answer is stored here: the right one is always derived from the measurement (so it holds for
+any seed, and for the bundled pre-trained weights). The notebook calls them as ``checks.swapped_prediction``,
+``checks.marker_channel`` and ``checks.heat_follows``; the ``check_*`` names are the same functions.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._result import Result
+from ._result import Hints, Result
 
-__all__ = ["ACCURACY_OPTIONS", "check_heat_follows", "check_marker_channel", "check_swapped_prediction"]
+__all__ = ["ACCURACY_OPTIONS", "HINTS", "check_heat_follows", "check_marker_channel", "check_swapped_prediction",
+           "heat_follows", "hint", "marker_channel", "swapped_prediction"]
 
 ACCURACY_OPTIONS = {"a": 0.98, "b": 0.50, "c": 0.0}
+
+# A second hint per exercise, for a learner who is stuck: a question to think through, never the answer.
+HINTS = {
+    1: "In `swapped` every circle carries the marker and no square does. A model that answers 'square' exactly when "
+       "it sees the marker: what does it say for each circle, and for each square? How many of those are right?",
+    2: "`selectivity` holds one score per channel. Which position holds the largest score? np.argsort orders the "
+       "positions from the smallest score to the largest.",
+    3: "A convolution slides the same filters over every position, and global max pooling keeps each channel's "
+       "maximum wherever it is. But does the detector fire as strongly for the marker in a new place? Look at "
+       "the printed share of circles the model now calls squares.",
+}
+
+
+hint = Hints(4, HINTS)
+"""A second hint for an exercise of notebook 4: ``hint(n)``, a question to work on, not the answer."""
 
 
 def check_swapped_prediction(answer, measured_accuracy: float) -> Result:
@@ -24,7 +42,7 @@ def check_swapped_prediction(answer, measured_accuracy: float) -> Result:
         ✓ correct: measured 2%, nearest to option c (about 0%)
     """
     if answer is None:
-        return Result(None, "set ANSWER_1 to 'a', 'b' or 'c'")
+        return Result(None, "set ANSWER_1 to 'a', 'b' or 'c' before you run this cell (stuck? print(checks.hint(1)))")
     key = str(answer).strip().lower().strip("()") if isinstance(answer, str) else None
     if key not in ACCURACY_OPTIONS:
         return Result(False, f"{answer!r} is not one of the options: answer 'a', 'b' or 'c'")
@@ -48,7 +66,7 @@ def check_marker_channel(answer, selectivity, tolerance: float = 0.9) -> Result:
     if s.ndim != 1 or s.size == 0 or not np.isfinite(s).all():
         raise ValueError(f"selectivity must be one finite score per channel, got shape {s.shape}")
     if answer is None:
-        return Result(None, "set ANSWER_2 to a channel number")
+        return Result(None, "set ANSWER_2 to a channel number (stuck? print(checks.hint(2)))")
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
         return Result(False, f"{answer!r} is not a channel number: give an integer 0..{s.size - 1}")
     if not 0 <= int(answer) < s.size:
@@ -76,7 +94,7 @@ def check_heat_follows(answer, hits_on_moved_marker) -> Result:
     if hits.size == 0:
         raise ValueError("hits_on_moved_marker is empty: run the pointing game on the moved-marker images first")
     if answer is None:
-        return Result(None, "set ANSWER_3 to True or False")
+        return Result(None, "set ANSWER_3 to True or False before you run this cell (stuck? print(checks.hint(3)))")
     if isinstance(answer, str) and answer.strip().lower() in ("yes", "no", "true", "false"):
         answer = answer.strip().lower() in ("yes", "true")
     if not isinstance(answer, (bool, np.bool_)):
@@ -86,3 +104,9 @@ def check_heat_follows(answer, hits_on_moved_marker) -> Result:
     if bool(answer) == truth:
         return Result(True, f"the peak lands on the moved marker in {rate:.0%} of the images")
     return Result(False, f"the peak lands on the moved marker in {rate:.0%} of the images")
+
+
+# the names the notebook uses (``checks.<name>``, as in notebooks 1-3)
+swapped_prediction = check_swapped_prediction
+marker_channel = check_marker_channel
+heat_follows = check_heat_follows

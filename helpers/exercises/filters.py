@@ -9,13 +9,16 @@ Example:
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import tensorflow as tf
 
 from ..filters import filter_activations, filter_patterns, start_image
-from ._result import Result, as_int, failed, passed, raised, unanswered
+from ._result import Hints, Result, as_int, failed, passed, raised, unanswered
 
-__all__ = ["BORDER", "GAIN", "REASONS", "failing_filter", "filter_gain", "high_frequency_share", "loss", "step"]
+__all__ = ["BORDER", "GAIN", "HINTS", "REASONS", "failing_filter", "filter_gain", "high_frequency_share", "hint",
+           "loss", "scan", "step"]
 
 BORDER = 2
 GAIN = 10.0  # exercise 3: a pattern should drive its filter to GAIN x the start image's activation
@@ -24,6 +27,24 @@ REASONS = {
     "b": "the ascent cannot move it: its gradient is zero where the filter is off",
     "c": "the step is too small for this layer",
 }
+
+
+# A second hint per exercise, for a learner who is stuck: a question or a test case to try by hand,
+# never the line of code itself (the answer keys are in docs/teaching/answers/).
+HINTS = {
+    1: "A layer's output is indexed maps[image, row, column, filter]. Which slice keeps filter f only, without its "
+       "2 outermost rows and columns on each side? Then: which TensorFlow function averages a tensor?",
+    2: "Work it out on paper with grad = [3, 4]: how long is that vector (its L2 norm)? What must you multiply it "
+       "by to get a vector of length 1 pointing the same way, then one of length eta? Now try grad = [0, 0].",
+    3: "Call gain(f) for a few filters (scan(...) runs many with a progress bar) and compare final with "
+       "10 x |start|. For a filter that stays below: did it move at all (final - start)? Which reason fits that?",
+    4: "Test your function on pictures you can predict: a checkerboard (pixels alternate every pixel) has all "
+       "its power at 0.5 cycles per pixel, so its share is 1; a smooth blob has almost none above 0.25.",
+}
+
+
+hint = Hints(2, HINTS)
+"""A second hint for an exercise of notebook 2: ``hint(n)``, a question to work on, not the answer."""
 
 
 def _close(a, b, tol=1e-4) -> bool:
@@ -47,7 +68,8 @@ def loss(my_loss) -> Result:
             return raised("my_loss(maps, f)", e)
     value = _value(out)
     if value is None:
-        return unanswered("return the mean of one filter's map, border cropped, as a tf tensor")
+        return unanswered("return the mean of one filter's map, border cropped, as a tf tensor "
+                          "(stuck? print(checks.hint(1)))")
     if value.size != 1:
         return failed(f"return one number (the loss), not an array of shape {value.shape}")
     m = maps.numpy()
@@ -85,7 +107,8 @@ def step(my_step) -> Result:
     except Exception as e:  # noqa: BLE001
         return raised("my_step(image, grad, eta)", e)
     if out is None:
-        return unanswered("return image + eta * grad / (its L2 norm + a small epsilon)")
+        return unanswered("which vector points the way grad points but has length 1? Scale it to length eta "
+                          "(stuck? print(checks.hint(2)))")
     x, g = image.numpy().astype(np.float64), grad.numpy().astype(np.float64)
     if out.shape != x.shape:
         return failed(f"return the new image, shape {x.shape}, not {out.shape}")
@@ -113,13 +136,30 @@ def filter_gain(model, layer: str, f: int, *, size: int, steps: int, seed: int =
     return float(start), float(final)
 
 
+def scan(gain, filters, *, progress: bool = True) -> dict:
+    """``{f: gain(f)}`` for every filter of ``filters``, in order, with a progress bar (tqdm.auto: a
+    widget in Jupyter; text on stdout elsewhere, never stderr). ``gain`` caches, so a second scan is instant.
+
+    Example:
+        >>> scan(lambda f: (1.0, 2.0 * f), range(3), progress=False)
+        {0: (1.0, 0.0), 1: (1.0, 2.0), 2: (1.0, 4.0)}
+    """
+    todo = list(filters)
+    if not progress:
+        return {f: gain(f) for f in todo}
+    from tqdm.auto import tqdm
+
+    return {f: gain(f) for f in tqdm(todo, desc="filters", file=sys.stdout, leave=False)}
+
+
 def failing_filter(gain, n_filters: int, answer, why) -> Result:
     """Exercise 3: a filter whose pattern stays below 10x its start activation, and the reason.
 
     ``gain(f)`` returns ``(start, final)`` mean activations (:func:`filter_gain`); the reason, one
     letter of :data:`REASONS`, is judged against those two numbers."""
     if answer is None or why is None:
-        return unanswered("try filters with gain(f) until one stays below 10x, then pick a reason from REASONS")
+        return unanswered("try filters with gain(f) until one stays below 10x, then pick a reason from REASONS "
+                          "(stuck? print(checks.hint(3)))")
     index = as_int(answer, "filter", n_filters)
     if isinstance(index, Result):
         return index
@@ -132,7 +172,7 @@ def failing_filter(gain, n_filters: int, answer, why) -> Result:
     if ratio >= GAIN:
         return failed(f"filter {answer} reaches {ratio:.1f}x its start ({start:.2f} -> {final:.2f}): "
                       f"that is not a failure")
-    why = str(why).strip().lower()[:1]
+    why = str(why).strip().strip("()[]'\" ").lower()[:1]   # "A", " a ", "(a)" are the letter a
     if why not in REASONS:
         return failed(f"answer WHY with one letter of {sorted(REASONS)}")
     moved = final - start
@@ -171,7 +211,8 @@ def high_frequency_share(my_share) -> Result:
     except Exception as e:  # noqa: BLE001
         return raised("high_frequency_share(picture)", e)
     if all(v is None for v in mine.values()):
-        return unanswered("return power[f > 0.25].sum() / power.sum() for the picture's gray values")
+        return unanswered("which coefficients count as high frequency, and what share of the total power do "
+                          "they hold? (stuck? print(checks.hint(4)))")
     got = {k: float(np.asarray(v)) for k, v in mine.items()}
     for strict in (True, False):
         if all(abs(got[k] - _reference_share(v.astype(np.uint8), strict)) < 1e-6 for k, v in tests.items()):

@@ -1,5 +1,6 @@
 """Everything that draws: colour maps and overlays (:mod:`.colour`), tiling stacks of pictures
-into one (:mod:`.tiles`), and the Matplotlib figures of the notebooks (:mod:`.figures`).
+into one (:mod:`.tiles`), feature maps to display levels with zero anchored (:mod:`.levels`), the
+Matplotlib figures of the notebooks (:mod:`.figures`) and architecture diagrams (:mod:`.diagrams`).
 
 Techniques compute arrays; this layer turns them into pictures. It may import the techniques,
 never the other way round (``make lint-imports`` checks it).
@@ -7,7 +8,9 @@ never the other way round (``make lint-imports`` checks it).
 
 from .atlas import filter_atlas  # noqa: F401
 from .colour import COLORMAPS, colorize, colormap, lookup_table, overlay  # noqa: F401
+from .diagrams import show_block_diagram  # noqa: F401
 from .figures import (  # noqa: F401
-    draw_channel, draw_mosaic, label_mosaic_axes, mosaic_rgb, plot_similarity_curves, plot_sparsity, show_cam,
-    show_images, show_kernels, show_layers_overview, show_mosaic, show_patterns)
+    add_scale_bar, draw_channel, draw_mosaic, label_mosaic_axes, mosaic_rgb, plot_similarity_curves, plot_sparsity,
+    show_cam, show_images, show_kernels, show_layers_overview, show_mosaic, show_patterns)
+from .levels import display_levels, display_scale  # noqa: F401
 from .tiles import atlas_grid, grid_shape, mosaic, tile, tile_origin, unmosaic  # noqa: F401

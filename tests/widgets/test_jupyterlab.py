@@ -33,6 +33,7 @@ NOTEBOOKS = {
     "01_intermediate_activations": "channel",
     "02_filter_visualization": "filter",
     "03_gradcam_heatmaps": "alpha",
+    "04_debug_a_model": "alpha",        # the first explorer with an alpha slider: Grad-CAM on the trained model
 }
 SETTINGS = {  # JupyterLab user settings: offline, no autosave, every cell rendered
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",

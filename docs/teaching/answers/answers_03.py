@@ -3,7 +3,8 @@
 answer cell. tests/exercises/test_exercises.py runs these answers through the notebook's checks.
 
 On "cat_and_coffee" with EfficientNet-Lite0: exercise 5 accepts every 28x28 layer (block3a_dwconv
-to block4a_expand_activation, e.g. block3b_add); exercise 3 accepts the map at 14x14 or at 224x224.
+to block4a_expand_activation, e.g. block3b_add); exercise 3 accepts the map at 14x14, or at 224x224
+upsampled any standard way (cv2, Pillow, TensorFlow).
 """
 import keras
 import numpy as np
