@@ -5,5 +5,6 @@ from .activations import ActivationExplorer, activation_explorer  # noqa: F401
 from .cam import GradCAMExplorer, gradcam_explorer  # noqa: F401
 from .errors import guarded  # noqa: F401
 from .filters import FilterExplorer, filter_explorer  # noqa: F401
+from .occluder import Occluder, occluder  # noqa: F401
 from .picker import ImagePicker  # noqa: F401
 from .saving import SAVE_MODES, output_name, save_button  # noqa: F401
