@@ -44,7 +44,7 @@ def show_images(images, titles=None, *, ncols: int | None = None, size: float = 
 # --- Grad-CAM --------------------------------------------------------------------------------
 
 
-def show_cam(image, heatmap, overlaid, *, title: str | None = None, cmap: str = "jet", size: float = 3.0):
+def show_cam(image, heatmap, overlaid, *, title: str | None = None, cmap: str = "turbo", size: float = 3.0):
     """Side by side: the image | the heatmap (0..1, with a colour bar) | the overlay; returns the figure.
 
     Example:

@@ -57,7 +57,7 @@ class GradCAMExplorer(W.VBox):
     """
 
     def __init__(self, model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
-                 method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", display_size: int = 256,
+                 method: str = "gradcam", alpha: float = 0.4, colormap: str = "turbo", display_size: int = 256,
                  runner=None, save: str = "file"):
         if runner is not None and not callable(runner):
             raise TypeError(f"runner must be a function runner(slot, work), got {runner!r:.80}")
@@ -278,7 +278,7 @@ class GradCAMExplorer(W.VBox):
 
 
 def gradcam_explorer(model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
-                     method: str = "gradcam", alpha: float = 0.4, colormap: str = "jet", runner=None,
+                     method: str = "gradcam", alpha: float = 0.4, colormap: str = "turbo", runner=None,
                      save: str = "file") -> GradCAMExplorer:
     """An interactive Grad-CAM explorer: image picker (+ your own upload), class (the top-k
     predictions with their probabilities, or search all class names), layer, method (Grad-CAM,

@@ -26,7 +26,7 @@ from ..validation import ArgumentTypeError, check_choice, check_int
 __all__ = ["COLORMAP_OPTIONS", "MAX_SEARCH", "SLOW_METHODS", "check_alpha", "check_search", "class_synonyms",
            "is_slow", "layer_options", "method_options"]
 
-COLORMAP_OPTIONS = ["jet", "turbo", "inferno", "viridis", "magma", "hot"]  # offered first; any of COLORMAPS works
+COLORMAP_OPTIONS = ["turbo", "jet", "inferno", "viridis", "magma", "hot"]  # offered first; any of COLORMAPS works
 # Methods whose map costs many forward passes (Score-CAM: one per masked image, ~1 s on a CPU):
 # their renders go through the explorer's runner; every other method's map costs at most one pass.
 SLOW_METHODS = frozenset({"scorecam"})

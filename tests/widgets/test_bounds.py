@@ -186,7 +186,7 @@ def test_gradcam_explorer_hands_slow_renders_to_its_runner(default_model):
     assert ex.status.value == "" and ex.counters["masked"] == 1
     np.testing.assert_allclose(ex.heatmap, helpers.gradcam(default_model, image, ESPRESSO, method="scorecam"),
                                atol=1e-4)
-    np.testing.assert_array_equal(ex.picture, helpers.overlay(image, ex.heatmap, 0.7, "jet"))
+    np.testing.assert_array_equal(ex.picture, helpers.overlay(image, ex.heatmap, 0.7))
 
     ex.class_dropdown.value = TIGER_CAT                          # Score-CAM still selected: queued
     assert len(queued) == 1
