@@ -11,8 +11,9 @@ Each technique is a plain function of (model, image array) -> array:
 
 import os as _os
 
-# TensorFlow's C++ start-up notes (oneDNN) are noise for a learner: quiet unless asked for.
-# Only a default: set TF_CPP_MIN_LOG_LEVEL=0 before importing helpers to see them.
+# TensorFlow's C++ INFO and WARNING logs are noise for a learner: hidden unless asked for (set
+# TF_CPP_MIN_LOG_LEVEL=0 before importing helpers to see them). The two notes TensorFlow prints before
+# its logging starts (absl, oneDNN) still reach stderr; `make notebooks` sends them to build/NN.kernel.log.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # The imports below follow that setting on purpose (ruff: E402), each name from the module that defines it.

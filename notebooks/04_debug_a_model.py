@@ -82,7 +82,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import helpers  # first: it loads TensorFlow quietly
+import helpers  # first: it sets TensorFlow's log level before TensorFlow loads
 import keras
 
 from helpers import datasets, training
