@@ -6,34 +6,23 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from kit import quadrant_image, quadrant_model
 
 from helpers.cam.engine import engine
 from helpers.cam.maths import normalize_map
-from helpers.cam.perturbation import (MEAN_RGB, fill_colour, occlusion, occlusion_average, patch_starts, rise,
-                                      rise_grids, rise_masks, rise_saliency)
+from helpers.cam.perturbation import (
+    MEAN_RGB,
+    fill_colour,
+    occlusion,
+    occlusion_average,
+    patch_starts,
+    rise,
+    rise_grids,
+    rise_masks,
+    rise_saliency,
+)
 
 SIDE, GAIN = 16, 8.0
-
-
-def quadrant_model(side: int = SIDE, gain: float = GAIN) -> keras.Model:
-    """Two classes; ``logit_1 - logit_0 = gain * (m - 1/2)`` where m is the mean red (/255) of the top-left
-    quadrant: through a fixed 1x1 conv that keeps the red channel and a crop -- no other pixel counts."""
-    inp = keras.Input((side, side, 3))
-    red = keras.layers.Conv2D(1, 1, use_bias=False, name="red")(inp)
-    top_left = keras.layers.Cropping2D(((0, side // 2), (0, side // 2)), name="top_left")(red)
-    out = keras.layers.Dense(2, name="logits")(keras.layers.GlobalAveragePooling2D()(top_left))
-    model = keras.Model(inp, out, name="quadrant")
-    model.get_layer("red").set_weights([np.array([1 / 255, 0, 0], np.float32).reshape(1, 1, 3, 1)])
-    model.get_layer("logits").set_weights([np.array([[-gain / 2, gain / 2]], np.float32),
-                                           np.array([gain / 4, -gain / 4], np.float32)])
-    return model
-
-
-def quadrant_image(seed: int = 0, side: int = SIDE) -> np.ndarray:
-    """Random pixels, with the top-left quadrant's red at 255 (so any grey fill there lowers class 1)."""
-    img = np.random.default_rng(seed).integers(0, 256, (side, side, 3)).astype(np.uint8)
-    img[: side // 2, : side // 2, 0] = 255
-    return img
 
 
 def top_left(side: int = SIDE) -> np.ndarray:

@@ -10,11 +10,13 @@ from .models import (
     cam_model,
     conv_base,
     conv_classifier,
+    quadrant_image,
+    quadrant_model,
     random_image,
     sub_model_output,
     tape_gradient,
 )
 from .net import free_port
 
-__all__ = ["ESPRESSO", "TIGER_CAT", "cam_model", "conv_base", "conv_classifier",
+__all__ = ["ESPRESSO", "TIGER_CAT", "cam_model", "conv_base", "conv_classifier", "quadrant_image", "quadrant_model",
            "free_port", "random_image", "sub_model_output", "tape_gradient"]

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["ESPRESSO", "TIGER_CAT", "cam_model", "conv_base", "conv_classifier",
+__all__ = ["ESPRESSO", "TIGER_CAT", "cam_model", "conv_base", "conv_classifier", "quadrant_image", "quadrant_model",
            "random_image", "sub_model_output", "tape_gradient"]
 
 # the two ImageNet classes in the bundled photo 'cat_and_coffee'
@@ -73,3 +73,25 @@ def tape_gradient(model: keras.Model, layer: str, image, class_index: int) -> np
         a, z = sub(tf.constant(np.asarray(image, np.float32)[None]))
         score = z[:, class_index]
     return tape.gradient(score, a).numpy()[0]
+
+
+def quadrant_model(side: int = 16, gain: float = 8.0) -> keras.Model:
+    """Two classes whose evidence is known by construction: ``logit_1 - logit_0 = gain * (m - 1/2)``,
+    m the mean red (/255) of the top-left quadrant (a fixed 1x1 conv keeps red, a crop keeps the
+    quadrant): no other pixel counts."""
+    inp = keras.Input((side, side, 3))
+    red = keras.layers.Conv2D(1, 1, use_bias=False, name="red")(inp)
+    top_left = keras.layers.Cropping2D(((0, side // 2), (0, side // 2)), name="top_left")(red)
+    out = keras.layers.Dense(2, name="logits")(keras.layers.GlobalAveragePooling2D()(top_left))
+    model = keras.Model(inp, out, name="quadrant")
+    model.get_layer("red").set_weights([np.array([1 / 255, 0, 0], np.float32).reshape(1, 1, 3, 1)])
+    model.get_layer("logits").set_weights([np.array([[-gain / 2, gain / 2]], np.float32),
+                                           np.array([gain / 4, -gain / 4], np.float32)])
+    return model
+
+
+def quadrant_image(seed: int = 0, side: int = 16, red: int = 255) -> np.ndarray:
+    """Random pixels, with the top-left quadrant's red at ``red`` (255: any grey fill there lowers class 1)."""
+    img = np.random.default_rng(seed).integers(0, 256, (side, side, 3)).astype(np.uint8)
+    img[: side // 2, : side // 2, 0] = red
+    return img

@@ -8,6 +8,7 @@ import dataclasses
 import keras
 import numpy as np
 import pytest
+from kit import quadrant_image, quadrant_model
 
 from helpers.cam.engine import engine
 from helpers.cam.perturbation import MEAN_RGB
@@ -23,20 +24,6 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-np.asarray(z, np.float64)))
 
 
-def quadrant_model(side: int = SIDE, gain: float = GAIN) -> keras.Model:
-    """Two classes; ``logit_1 - logit_0 = gain * (m - 1/2)``, m = the mean red (/255) of the top-left
-    quadrant (a fixed 1x1 conv keeps red, a crop keeps the quadrant): no other pixel counts."""
-    inp = keras.Input((side, side, 3))
-    red = keras.layers.Conv2D(1, 1, use_bias=False, name="red")(inp)
-    top_left = keras.layers.Cropping2D(((0, side // 2), (0, side // 2)), name="top_left")(red)
-    out = keras.layers.Dense(2, name="logits")(keras.layers.GlobalAveragePooling2D()(top_left))
-    model = keras.Model(inp, out, name="quadrant")
-    model.get_layer("red").set_weights([np.array([1 / 255, 0, 0], np.float32).reshape(1, 1, 3, 1)])
-    model.get_layer("logits").set_weights([np.array([[-gain / 2, gain / 2]], np.float32),
-                                           np.array([gain / 4, -gain / 4], np.float32)])
-    return model
-
-
 def pixel_weights_model(weights=(2.0, 1.0, 0.0, -1.0)) -> keras.Model:
     """A 2 x 2 picture; ``logit_1 - logit_0 = sum_i weights[i] * red_i / 255`` (pixels in raster order),
     so every probability is a sigmoid computed by hand."""
@@ -48,12 +35,6 @@ def pixel_weights_model(weights=(2.0, 1.0, 0.0, -1.0)) -> keras.Model:
     kernel = np.stack([np.zeros(4), np.asarray(weights)], axis=1).astype(np.float32)
     model.get_layer("logits").set_weights([kernel, np.zeros(2, np.float32)])
     return model
-
-
-def quadrant_image(seed: int = 0, red: int = 255) -> np.ndarray:
-    img = np.random.default_rng(seed).integers(0, 256, (SIDE, SIDE, 3)).astype(np.uint8)
-    img[: SIDE // 2, : SIDE // 2, 0] = red
-    return img
 
 
 def truth() -> np.ndarray:
