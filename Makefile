@@ -3,15 +3,20 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup notebooks test test-fast benchmark lab strip sync classroom gallery
+.PHONY: setup notebooks site test test-fast benchmark lab strip sync classroom gallery
 
 setup:            ## create .venv and install everything (runtime + tests)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install -r requirements-dev.txt
 
-notebooks:        ## the main job: execute the notebooks offline, write build/*.html
+notebooks:        ## the main job: execute the notebooks offline, then build the course site (open build/index.html)
 	$(BIN)/python scripts/run_notebooks.py
+	$(MAKE) site
+
+AUDIENCE ?= teachers
+site:             ## the course site and slides from build/executed/ (AUDIENCE=students: no answers, build/site-students/)
+	$(BIN)/python scripts/build_site.py --audience $(AUDIENCE)
 
 test:             ## the test suite (what CI runs)
 	$(BIN)/python -m pytest

@@ -156,6 +156,9 @@ def main(argv=None) -> int:
             pass
         log = out_dir / (path.stem + ".kernel.log")
         nb, seconds, error = execute(path, args.timeout, kernel_log=log)
+        executed_dir = out_dir / "executed"
+        executed_dir.mkdir(exist_ok=True)
+        nbformat.write(nb, executed_dir / path.name)  # what the course site (scripts/build_site.py) shows
         html_name = path.with_suffix(".html").name
         to_html(nb, out_dir / html_name)
         title = path.stem.replace("_", " ")
