@@ -6,7 +6,9 @@ maps (the class is a tensor argument: nothing retraces per image or class), a fo
 pass, the gradients from cached feature maps through the rest of the network (for the
 explorer's class switch), and Score-CAM's masked passes. Engines live in the model's cache
 registry (``helpers._cache.store(model, "cam")``), never in a module-level dict, and hold no
-reference to the model itself.
+reference to the model itself. The gradient functions answer their first calls eagerly while
+they compile in a background thread (:mod:`.first_call`): a new (model, layer) costs one eager
+pass, not a trace.
 
 Example:
     >>> eng = engine(model)                      # the default layer: 'top_activation'
@@ -26,6 +28,7 @@ from ..features import LOGITS, feature_model
 from ..heads import class_logits
 from ..layers import find_layer, output_shape, require_spatial
 from ..models import check_classifier
+from .first_call import CompiledSoon
 from .layer_choice import default_layer
 from .store import cam_store
 
@@ -59,12 +62,14 @@ class Engine:
         # a partial per engine: TensorFlow then counts each engine's traces on its own (no
         # retracing warning when several layers or model copies are in use)
         compile_ = functools.partial(tf.function, autograph=False, jit_compile=False)
-        self.grads = compile_(functools.partial(self._grads), input_signature=[x_spec, i_spec])
+        # the first answer of a (model, layer) is eager while the graph compiles in the background
+        self.grads = CompiledSoon(compile_(functools.partial(self._grads), input_signature=[x_spec, i_spec]),
+                                  self._grads_eager, name=f"gradcam-{layer}")
         self.forward = compile_(functools.partial(self._forward), input_signature=[x_spec])
         masks_spec = tf.TensorSpec((1, *self.map_shape[:2], None), tf.float32)
         self.masked_probs = compile_(functools.partial(self._masked_probs), input_signature=[
             tf.TensorSpec((1, *self.input_shape), tf.float32), masks_spec])
-        self._head = None
+        self._head = self._head_net = None
 
     def _run(self, x):
         out = self.fm(x, training=False)
@@ -75,6 +80,19 @@ class Engine:
         target, idx = _target(scores, idx)
         # d(sum over the batch)/dA = each image's own gradient: images never mix
         return fmaps, tf.gradients(target, fmaps)[0], scores, idx
+
+    def _grads_eager(self, x, idx):
+        x, idx = tf.convert_to_tensor(x, tf.float32), tf.convert_to_tensor(idx, tf.int32)
+        head = self._head_model()
+        if head is not None:  # differentiate only the part after the layer (an eager tape backs up to x)
+            fmaps, scores = self._run(x)
+            _, idx = _target(scores, idx)
+            return fmaps, self._head_grads_eager(head, fmaps, idx), scores, idx
+        with tf.GradientTape() as tape:
+            tape.watch(x)  # records the whole pass, also for a model whose weights are frozen
+            fmaps, scores = self._run(x)
+            target, idx = _target(scores, idx)
+        return fmaps, tape.gradient(target, fmaps), scores, idx
 
     def _forward(self, x):
         return self._run(x)
@@ -93,23 +111,40 @@ class Engine:
         _, scores = self._run(tf.transpose(masks, (2, 0, 1))[..., None] * x)  # (k, H, W, 3)
         return tf.sigmoid(scores) if self.binary else tf.nn.softmax(scores, axis=-1)
 
+    def _head_grads_eager(self, head, fmaps, idx):
+        fmaps, idx = tf.convert_to_tensor(fmaps, tf.float32), tf.convert_to_tensor(idx, tf.int32)
+        with tf.GradientTape() as tape:
+            tape.watch(fmaps)
+            target, _ = _target(class_logits(head(fmaps, training=False), self.binary), idx)
+        return tape.gradient(target, fmaps)
+
+    def _head_model(self):
+        """The part of the network after the layer, as a model from its maps to the logits, or
+        None when a skip connection crosses the layer. Built on first use."""
+        if self._head_net is None:
+            try:
+                self._head_net = keras.Model(self.fm.output[self.layer], self.fm.output[LOGITS],
+                                             name=f"{self.layer}_head")
+            except ValueError:  # the part after the layer also needs earlier tensors
+                self._head_net = False
+        return self._head_net or None
+
     @property
     def head_grads(self):
         """``fn(fmaps, idx) -> grads`` from given feature maps through the rest of the network
         (no forward pass up to the layer), or None when a skip connection crosses the layer.
-        Built on first use."""
+        Built on first use; its first answer is eager, like :attr:`grads`."""
         if self._head is None:
-            try:
-                head = keras.Model(self.fm.output[self.layer], self.fm.output[LOGITS], name=f"{self.layer}_head")
-                self._head = tf.function(functools.partial(self._head_grads, head), autograph=False, input_signature=[
-                    tf.TensorSpec((None, *self.map_shape), tf.float32), tf.TensorSpec((None,), tf.int32)])
-            except ValueError:  # the part after the layer also needs earlier tensors
-                self._head = False
+            head = self._head_model()
+            self._head = False if head is None else CompiledSoon(
+                tf.function(functools.partial(self._head_grads, head), autograph=False, input_signature=[
+                    tf.TensorSpec((None, *self.map_shape), tf.float32), tf.TensorSpec((None,), tf.int32)]),
+                functools.partial(self._head_grads_eager, head), name=f"gradcam-head-{self.layer}")
         return self._head or None
 
     def trace_count(self) -> int:
         """How many times this engine's functions were traced (for retracing checks)."""
-        fns = [self.grads, self.forward, self.masked_probs] + ([self._head] if self._head else [])
+        fns = [self.grads.compiled, self.forward, self.masked_probs] + ([self._head.compiled] if self._head else [])
         return sum(f.experimental_get_tracing_count() for f in fns)
 
 
