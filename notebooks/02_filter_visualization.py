@@ -64,7 +64,7 @@ SIZE = 128        # pattern side in pixels for the atlases (the textbook uses 18
 STEPS = 30        # ascent steps (the textbook's 30)
 N_ATLAS = 32      # filters per atlas (the textbook's full grid: 64)
 ROBUST_STEPS = 30 # robust steps computed here; the gallery of section 4 was made with 256
-GALLERY = "../docs/images/filters_deep_robust.png"   # precomputed by `make gallery`
+GALLERY = "filters_deep_robust.png"   # in the bundled data/gallery/, precomputed by `make gallery`
 SAVE_ATLAS = "outputs"  # each atlas is saved as a PNG in this folder (None: do not save)
 SEED = 0
 
@@ -309,8 +309,10 @@ print("                                   ... on its robust pattern:", np.round(
 # pictures above are the same filters, from the same start, after 30 steps.
 
 # %%
-print(f"{Path(GALLERY).name}: {DEEP_LAYER}, filters 0-15, 4 per row")
-display(Image(filename=GALLERY, width=560))
+from helpers.images import DATA_DIR
+
+print(f"{GALLERY}: {DEEP_LAYER}, filters 0-15, 4 per row")
+display(Image(filename=DATA_DIR / "gallery" / GALLERY, width=560))
 
 # %% [markdown]
 # ## 5 · Explore

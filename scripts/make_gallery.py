@@ -22,7 +22,8 @@ import numpy as np
 import helpers
 from helpers.plotting import atlas_grid, mosaic_rgb
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "images"
+OUT = Path(__file__).resolve().parents[1] / "docs" / "images"   # the README's pictures
+DATA_OUT = Path(__file__).resolve().parents[1] / "data" / "gallery"   # pictures a notebook shows
 
 # notebook 2's deep gallery: what the notebook shows and describes
 DEEP_LAYER = "block6b_expand_conv"
@@ -32,12 +33,12 @@ DEEP_STEPS = 256
 DEEP_SEED = 0
 
 
-def save(name: str, rgb: np.ndarray, width: int | None = None) -> Path:
-    """Write ``rgb`` (uint8) as ``docs/images/<name>``, resized to ``width`` pixels if given."""
+def save(name: str, rgb: np.ndarray, width: int | None = None, folder: Path = OUT) -> Path:
+    """Write ``rgb`` (uint8) as ``<folder>/<name>``, resized to ``width`` pixels if given."""
     h, w = rgb.shape[:2]
     if width is not None and width != w:
         rgb = cv2.resize(rgb, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
-    path = OUT / name
+    path = folder / name
     cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"wrote {path}", flush=True)
     return path
@@ -75,7 +76,7 @@ def make_gradcam(model) -> None:
 
 
 def make_filters_deep(model) -> None:
-    save("filters_deep_robust.png", deep_gallery(model))
+    save("filters_deep_robust.png", deep_gallery(model), folder=DATA_OUT)
 
 
 PICTURES = {"activations": make_activations, "filters": make_filters, "gradcam": make_gradcam,

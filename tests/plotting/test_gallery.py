@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from helpers.images import DATA_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -28,8 +30,9 @@ def test_the_deep_gallery_is_deterministic(default_model):
 def test_the_committed_deep_gallery_is_the_one_notebook_2_shows():
     source = (ROOT / "notebooks" / "02_filter_visualization.py").read_text(encoding="utf-8")
     shown = re.search(r'^GALLERY = "([^"]+)"', source, flags=re.M).group(1)
-    path = (ROOT / "notebooks" / shown).resolve()
-    assert path == (make_gallery.OUT / "filters_deep_robust.png").resolve()
+    assert 'DATA_DIR / "gallery" / GALLERY' in source        # found from any folder, not relative to the notebook
+    path = DATA_DIR / "gallery" / shown
+    assert path == make_gallery.DATA_OUT / "filters_deep_robust.png"
     picture = cv2.imread(str(path))
     assert len(make_gallery.DEEP_FILTERS) == 16                # the notebook says "filters 0-15, 4 per row"
     side = 4 * make_gallery.DEEP_SIZE + 3 * 4                  # 4 per row, 4-pixel white gaps

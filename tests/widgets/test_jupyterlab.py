@@ -31,8 +31,7 @@ SHOTS = ROOT / "build" / "jupyterlab"
 # notebook -> label of the explorer's slider to move
 NOTEBOOKS = {
     "01_intermediate_activations": "channel",
-    # 02_filter_visualization: left out for now -- with its live robust atlas and tqdm scan its run in
-    # JupyterLab passed 900 s in CI (2026-12-02) though it runs headless in ~80 s; to investigate.
+    "02_filter_visualization": "filter",
     "03_gradcam_heatmaps": "alpha",
     "04_debug_a_model": "alpha",        # the first explorer with an alpha slider: Grad-CAM on the trained model
 }
