@@ -211,6 +211,10 @@ if IMAGE == "cat_and_coffee":
     assert maps[ESPRESSO][:, half:].sum() > maps[ESPRESSO][:, :half].sum()
 
 # %% [markdown]
+# **Stopping point.** If your class splits this lesson in two, stop here: exercises 1–3 in section 9
+# need only what you have seen so far. Next time, run all cells again and continue with section 4.
+
+# %% [markdown]
 # ## 4 · Which layer?
 #
 # The last feature-map layer (7×7) is coarse: each cell covers 32×32 pixels. Earlier layers have
