@@ -147,7 +147,8 @@ print("textbook and helpers agree ✓")
 # what the brightest colour means depends on the normalisation (the colour bar says it):
 # * **channel**: each channel is scaled to its own peak -- a weak channel's peak is as bright as a strong one's;
 # * **layer**: one scale for the whole layer -- channels can be compared with each other;
-# * **global**: one scale for several layers -- layers can be compared (section 4).
+# * **global**: one scale for several layers of one kind -- layers can be compared (section 4; the explorer
+#   shares it among its layers of the shown layer's kind: conv outputs reach far beyond ReLU6's ceiling of 6).
 
 # %%
 everything = helpers.activations(model, image, helpers.layer_names(model))  # conv + pool + activation layers

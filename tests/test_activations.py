@@ -369,3 +369,34 @@ def test_normalize_refuses_maps_that_are_not_finite_float32(bad):
     maps[1, 1, 2] = bad
     with pytest.raises(ValueError, match="NaN or infinite"):
         helpers.normalize(maps, "channel")
+
+
+def test_kind_ranges_on_hand_made_maps():
+    from helpers.activations import kind_ranges
+
+    acts = {"c": np.array([[[-3.0, 50.0]]]), "a": np.array([[[0.0, 6.0]]]), "p": np.array([[[1.0]]]),
+            "a2": np.array([[[0.5, 2.0]]])}
+    kinds = {"c": "conv", "a": "activation", "p": "pool", "a2": "activation"}
+    assert kind_ranges(acts, kinds) == {"conv": (-3.0, 50.0), "activation": (0.0, 6.0), "pool": (1.0, 1.0)}
+    with pytest.raises(KeyError, match="'a2'"):
+        kind_ranges(acts, {"c": "conv", "a": "activation", "p": "pool"})
+
+
+def test_explorer_global_scale_is_shared_by_the_layers_of_one_kind(default_model):
+    """'global' compares like with like: conv outputs reach far beyond ReLU6's ceiling of 6, so one scale over both would leave every activation layer near-blank."""
+    from helpers.widgets import activation_explorer
+
+    ex = activation_explorer(default_model, "chelsea", layer="block4a_expand_activation",
+                             normalization="global")
+    acts = helpers.activations(default_model, helpers.load_image("chelsea", size=224), ex.layers)
+    act_layers = [n for n in ex.layers if ex.kinds[n] == "activation"]
+    conv_layers = [n for n in ex.layers if ex.kinds[n] == "conv"]
+    assert act_layers and conv_layers
+    hi_act = max(float(acts[n].max()) for n in act_layers)
+    hi_conv = max(float(np.abs(acts[n]).max()) for n in conv_layers)
+    assert hi_act <= 6.0 + 1e-4 < 10 < hi_conv            # why one scale for all would flatten them
+    assert f"global scale of the {len(act_layers)} activation layers: " in ex.info.value
+    assert f"to {hi_act:.3g}" in ex.info.value
+    assert ex.render_log[-1][1:] == ("block4a_expand_activation", 0, "global")
+    ex.layer.value = "block4a_expand_conv"
+    assert f"global scale of the {len(conv_layers)} conv layers: " in ex.info.value

@@ -19,8 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..activations import NORMALIZATIONS, activations, resolve_layers, sparsity, value_range
-from ..layers import layer_names
+from ..activations import NORMALIZATIONS, activations, kind_ranges, resolve_layers, sparsity
+from ..layers import find_layer, layer_names
 from ..plotting import grid_shape, label_mosaic_axes, mosaic_rgb, tile_origin
 from ..validation import check_choice, check_int, check_model
 from .encoding import png_bytes
@@ -40,8 +40,9 @@ class ActivationExplorer(W.VBox):
     layer's output shape), ``depth`` (IntSlider: the same layers in forward order, to scrub through
     them), ``save`` (a "save PNG" button: writes the picture under ``outputs/``, or with
     ``save="download"`` offers it to the browser), ``channel`` (IntSlider; its max follows the
-    layer), ``norm`` (ToggleButtons: channel / layer / global). Output: ``view`` (the rendered
-    PNG), ``info``, and ``status`` (error messages; the widget stays usable).
+    layer), ``norm`` (ToggleButtons: channel / layer / global; 'global' is one scale for the
+    explorer's layers of the shown layer's kind). Output: ``view`` (the rendered PNG), ``info``,
+    and ``status`` (error messages; the widget stays usable).
 
     The explorer owns its bounds: a layer, depth, channel or normalisation is checked against
     what the explorer offers (its layers, the layer's channel count, ``NORMALIZATIONS``) before
@@ -74,6 +75,9 @@ class ActivationExplorer(W.VBox):
             raise IndexError(f"channel {channel} is out of range: {layer} has {self.shapes[layer][-1]} channels "
                              f"(0..{self.shapes[layer][-1] - 1})")
         self.layers = names
+        # 'global' shares one scale among the layers of one kind: conv outputs reach far beyond
+        # ReLU6's ceiling of 6, so on one scale for all the activations would look blank
+        self.kinds = {n: find_layer(model, n).kind for n in names}
         self.forward_count = 0
         self.render_log: list[tuple] = []
         self._suspend = False
@@ -96,7 +100,8 @@ class ActivationExplorer(W.VBox):
         self.save = save_button(self._current_picture, mode=save)
         self.norm = W.ToggleButtons(options=list(NORMALIZATIONS), value=normalization, description="normalise",
                                     tooltips=["each channel on its own (textbook: standardise x64 +128)",
-                                              "one scale for the whole layer", "one scale for all layers"],
+                                              "one scale for the whole layer",
+                                              "one scale for all layers of this kind (conv, activation, pooling)"],
                                     style={"button_width": "80px"})
         self.view = W.Image(format="png", layout=W.Layout(width="100%"))
         self.info = W.HTML()
@@ -130,7 +135,7 @@ class ActivationExplorer(W.VBox):
         def make():
             acts = activations(self.model, image, self.layers)
             self.forward_count += 1
-            return acts, value_range(acts)
+            return acts, kind_ranges(acts, self.kinds)
 
         bundled = self.picker.name == self.picker.dropdown.value
         return shared_maps(self.model, image, self.layers, make, owner=None if bundled else self._own)
@@ -179,8 +184,9 @@ class ActivationExplorer(W.VBox):
             raise IndexError(f"channel {channel} is out of range: {layer} has {c} channels (0..{c - 1})")
         if self._image is None:
             raise ValueError(f"no picture to show ({self.picker.error}); pick a photo or upload one")
-        key, (acts, vrange) = self._activations_for(self._image)
+        key, (acts, ranges) = self._activations_for(self._image)
         maps = acts[layer]
+        vrange = ranges[self.kinds[layer]]
         h, w, c = maps.shape
         full = self._drawn != (layer, mode)  # a new layer or mode: redraw everything (ticks, titles)
         if full:
@@ -207,9 +213,12 @@ class ActivationExplorer(W.VBox):
                                         f"channel{channel}", f"{mode}-norm"))
         self._drawn = (layer, mode)
         n_dead = int(dead.sum())
+        kind = self.kinds[layer]
+        shared = (f" &nbsp;|&nbsp; global scale of the {list(self.kinds.values()).count(kind)} {kind} layers: "
+                  f"{vrange[0]:.3g} to {vrange[1]:.3g}") if mode == "global" else ""
         self.info.value = (f"<b>{layer}</b> {h}x{w}x{c} &nbsp;|&nbsp; {n_dead} of {c} channels dead "
                            f"(all zero, shown grey) &nbsp;|&nbsp; {sparsity(maps):.0%} of the activations are zero "
-                           f"&nbsp;|&nbsp; channel {channel}: min {lo:.3g}, max {hi:.3g}")
+                           f"&nbsp;|&nbsp; channel {channel}: min {lo:.3g}, max {hi:.3g}{shared}")
         self.render_log.append((key, layer, channel, mode))
         return png
 
