@@ -195,16 +195,16 @@ def load_pretrained(model: keras.Model, which: str, **settings) -> keras.Model:
     so that loading never passes off other weights as the result of your settings.
 
     Raises:
-        KeyError: ``which`` is not one of :data:`PRETRAINED` or a setting is unknown.
-        ValueError: a setting differs from the bundled one, or ``model``'s layers do not fit the weights.
+        ValueError: ``which`` is not one of :data:`PRETRAINED`, a setting differs from the bundled one, or
+            ``model``'s layers do not fit the weights.
+        KeyError: a setting is unknown.
 
     Example:
         >>> m = small_convnet(filters=(32, 32, 64, 64), pooling="max", batch_norm=True)
         >>> load_pretrained(m, "shortcut", SEED=0) is m
         True
     """
-    if which not in PRETRAINED:
-        raise KeyError(f"no bundled weights {which!r}; choose one of {', '.join(map(repr, PRETRAINED))}")
+    which = check_choice("bundled weights", which, tuple(PRETRAINED))
     bundled = pretrained_record()["settings"]
     for name, value in settings.items():
         if name not in bundled:

@@ -383,7 +383,8 @@ def test_kind_ranges_on_hand_made_maps():
 
 
 def test_explorer_global_scale_is_shared_by_the_layers_of_one_kind(default_model):
-    """'global' compares like with like: conv outputs reach far beyond ReLU6's ceiling of 6, so one scale over both would leave every activation layer near-blank."""
+    """'global' compares like with like: conv outputs reach far beyond ReLU6's ceiling of 6, so one scale over
+    both would leave every activation layer near-blank."""
     from helpers.widgets import activation_explorer
 
     ex = activation_explorer(default_model, "chelsea", layer="block4a_expand_activation",

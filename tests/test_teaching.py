@@ -44,7 +44,7 @@ def test_each_session_adds_up_and_fits_a_class_hour(plan):
     tables = timing_tables(plan.read_text(encoding="utf-8"))
     assert tables, f"{plan.name} has no timing table"
     for stated, rows in tables:
-        assert rows and sum(rows) <= 60, f"{plan.name}: a session of {sum(rows)} min does not fit one class hour"
+        assert rows and 45 <= sum(rows) <= 60, f"{plan.name}: a session of {sum(rows)} min, not a class hour (45-60)"
         if stated is not None:
             assert sum(rows) == stated, f"{plan.name}: the rows add up to {sum(rows)} min, the heading says {stated}"
 

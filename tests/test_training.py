@@ -179,7 +179,7 @@ def test_bundled_shortcut_model_reads_the_marker(bundled):
 def test_load_pretrained_refuses_what_does_not_fit():
     settings = training.pretrained_record()["settings"]
     model = training.small_convnet(filters=tuple(settings["FILTERS"]), pooling="max", batch_norm=True)
-    with pytest.raises(KeyError, match="'shortcut', 'fixed'"):
+    with pytest.raises(ValueError, match="unknown bundled weights 'best'; choose one of 'shortcut', 'fixed'"):
         training.load_pretrained(model, "best")
     with pytest.raises(ValueError, match="EPOCHS = 2, not 5"):
         training.load_pretrained(model, "shortcut", EPOCHS=5)

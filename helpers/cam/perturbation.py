@@ -201,6 +201,15 @@ def _top_class(eng: Engine, x: np.ndarray, c: int) -> int:
     return int(np.argmax(batched_probabilities(eng, 1, lambda a, b: x[None])[0]))
 
 
+def _prepared(model, image, class_index):
+    """What both methods start from: the model's engine, the batch ``x`` at the model's input size, whether
+    one image was given, the image's size and the class per picture (-1: its top class), each checked."""
+    check_model(model)
+    eng = engine(model)
+    x, single, hw = prepare_input(model, image)
+    return eng, x, single, hw, class_indices(model, class_index, len(x))
+
+
 def _check_batch_size(batch_size) -> int:
     return check_int("batch_size", batch_size, 1, 1024)
 
@@ -246,10 +255,7 @@ def occlusion(model, image, class_index=None, *, patch: int = 32, stride: int = 
         >>> heat.shape, float(heat.max())
         ((224, 224), 1.0)
     """
-    check_model(model)
-    eng = engine(model)
-    x, single, hw = prepare_input(model, image)
-    idx = class_indices(model, class_index, len(x))
+    eng, x, single, hw, idx = _prepared(model, image, class_index)
     side = min(x.shape[1:3])
     patch = check_int("patch", patch, 1, side)
     stride = check_int("stride", stride, 1, patch)
@@ -318,10 +324,7 @@ def rise(model, image, class_index=None, *, masks: int = 2000, seed: int = 0, re
         >>> heat.shape, float(heat.max())
         ((224, 224), 1.0)
     """
-    check_model(model)
-    eng = engine(model)
-    x, single, hw = prepare_input(model, image)
-    idx = class_indices(model, class_index, len(x))
+    eng, x, single, hw, idx = _prepared(model, image, class_index)
     h, w = x.shape[1:3]
     n = check_int("masks", masks, 1, MAX_MASKS)
     seed = check_int("seed", seed, 0)

@@ -8,5 +8,7 @@ not here: they live in docs/teaching/answers/, which tests/exercises/test_exerci
 * :mod:`.activations` -- notebook 1; :mod:`.filters` -- notebook 2; :mod:`.cam` -- notebook 3;
   :mod:`.capstone` -- notebook 4.
 """
-from . import activations, cam, capstone, filters  # noqa: F401
-from ._result import Result  # noqa: F401
+from . import activations, cam, capstone, filters
+from ._result import Result
+
+__all__ = ["Result", "activations", "cam", "capstone", "filters"]

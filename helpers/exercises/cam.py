@@ -21,6 +21,7 @@ import tensorflow as tf
 from ..cam import cascading_randomization, gradient_saliency, spearman
 from ..features import LOGITS, feature_model
 from ..layers import find_layer, iter_layers, layer_names, output_shape
+from ..validation import check_choice
 from ._result import Hints, Result, failed, layer_name, passed, raised, unanswered, unknown_name
 
 __all__ = ["HINTS", "MAP_TOLERANCE", "at_cells", "hint", "layer_of_size", "own_gradcam", "reference_gradcam",
@@ -34,6 +35,7 @@ __all__ = ["HINTS", "MAP_TOLERANCE", "at_cells", "hint", "layer_of_size", "own_g
 # probability's, is 0.22 away, another class's 0.98.
 MAP_TOLERANCE = 0.10
 NEGATIVE = 0.03          # a value below -NEGATIVE x the map's maximum is evidence AGAINST the class: no ReLU
+_GRIDS = ("half-pixel", "corner")   # the two conventions of resizing, see at_cells
 
 # A second hint per exercise, for a learner who is stuck: a question or a case to try, never the code.
 HINTS = {
@@ -141,8 +143,7 @@ def at_cells(picture_map, cells: tuple[int, int], grid: str = "half-pixel") -> n
         >>> bool(np.allclose(at_cells(cv2.resize(small, (16, 12), interpolation=cv2.INTER_NEAREST), (3, 4)), small))
         True
     """
-    if grid not in ("half-pixel", "corner"):
-        raise ValueError(f"grid must be 'half-pixel' or 'corner', got {grid!r}")
+    grid = check_choice("grid", grid, _GRIDS)
     a = np.asarray(picture_map, np.float32)
     ys, xs = _cell_grids(a.shape[:2], cells)[grid != "half-pixel"]
     mx, my = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
@@ -213,7 +214,7 @@ def own_gradcam(model, image, class_index: int, layer: str, answer, *, other_cla
     if a.shape == small.shape:
         cells = a
     else:  # read back at the cells' centres, on whichever of the two grids fits the reference better
-        cells = min((at_cells(a, small.shape, g) for g in ("half-pixel", "corner")),
+        cells = min((at_cells(a, small.shape, g) for g in _GRIDS),
                     key=lambda c: float(np.abs(_scaled(c) - small).max()))
     if cells.max() <= 0:
         return failed("an all-zero (or all-negative) map shows no evidence at all: multiply the feature maps "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import check_array
 from ._result import Hints, Result
 
 __all__ = ["ACCURACY_OPTIONS", "HINTS", "check_heat_follows", "check_marker_channel", "check_swapped_prediction",
@@ -62,9 +63,8 @@ def check_marker_channel(answer, selectivity, tolerance: float = 0.9) -> Result:
         >>> print(check_marker_channel(2, [0.1, 3.0, 2.9]))
         ✓ correct: channel 2 scores 2.90, the best is 3.00 (channels 1, 2 count)
     """
-    s = np.asarray(selectivity, dtype=np.float64)
-    if s.ndim != 1 or s.size == 0 or not np.isfinite(s).all():
-        raise ValueError(f"selectivity must be one finite score per channel, got shape {s.shape}")
+    s = check_array("selectivity", selectivity, 1, dtype=np.float64, allow_empty=False, finite=True,
+                    hint=": one score per channel (helpers.evaluation.box_selectivity gives them)")
     if answer is None:
         return Result(None, "set ANSWER_2 to a channel number (stuck? print(checks.hint(2)))")
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..cam.maths import normalize_map
 from ..images import check_batch
-from ..validation import ArgumentTypeError, check_choice, check_int
+from ..validation import check_choice, check_int
 
 __all__ = ["BASELINE_KINDS", "CENTRE_SIGMA", "baseline_map", "centre_map", "random_map", "sobel_map"]
 
@@ -95,10 +95,8 @@ def baseline_map(kind: str, image, *, seed: int = 0) -> np.ndarray:
         >>> baseline_map("Sobel", image).shape, float(baseline_map("random", image, seed=3).max())
         ((224, 224), 1.0)
     """
-    if not isinstance(kind, str):
-        raise ArgumentTypeError(f"kind must be one of {', '.join(map(repr, BASELINE_KINDS))}, got {kind!r:.60}")
-    kind = check_choice("baseline kind", _ALIASES.get(kind.strip().casefold(), kind), BASELINE_KINDS,
-                        ignore_case=True)
+    spelt = _ALIASES.get(kind.strip().casefold(), kind) if isinstance(kind, str) else kind
+    kind = check_choice("baseline kind", spelt, BASELINE_KINDS, ignore_case=True)  # kind=3: an ArgumentTypeError
     seed = check_int("seed", seed, 0)
     batch, single = check_batch(image)
     if not single:

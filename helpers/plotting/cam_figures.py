@@ -20,6 +20,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
 
+from ..validation import check_number, check_type
 from .colour import DEFAULT_COLORMAP, colormap, overlay
 
 __all__ = ["HEAT_LABEL", "draw_box", "show_boxed_cams", "show_cam_panels", "show_overlays", "show_pictures",
@@ -30,10 +31,7 @@ TITLE_SIZE = 10
 
 
 def _aspect(aspect) -> float:
-    if isinstance(aspect, bool) or not isinstance(aspect, (int, float, np.integer, np.floating)) \
-            or not 0.1 <= float(aspect) <= 10:
-        raise ValueError(f"aspect (the picture's width / height) must be a number from 0.1 to 10, got {aspect!r}")
-    return float(aspect)
+    return check_number("aspect (the picture's width / height)", aspect, 0.1, 10)
 
 
 def _grid(n: int, ncols: int | None, size: float, aspect: float, extra_width: float = 0.0):
@@ -183,8 +181,10 @@ def show_boxed_cams(images, heatmaps: dict, *, boxes=None, marker_boxes=None, ti
     """
     images = np.asarray(images)
     n = len(images)
-    if not isinstance(heatmaps, dict) or not heatmaps:
-        raise TypeError("heatmaps must be a dict {row label: one heatmap per image}, e.g. {'Grad-CAM': heat}")
+    wanted = "a dict {row label: one heatmap per image}, e.g. {'Grad-CAM': heat}"
+    check_type("heatmaps", heatmaps, dict, wanted)
+    if not heatmaps:
+        raise ValueError(f"heatmaps is empty: give {wanted}")
     for label, heats in heatmaps.items():
         if len(heats) != n:
             raise ValueError(f"heatmaps[{label!r}] has {len(heats)} maps for {n} images")

@@ -15,22 +15,25 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..validation import ArgumentTypeError, check_type
+
 __all__ = ["BASELINE_STYLE", "format_ranking", "plot_faithfulness_curves"]
 
 BASELINE_STYLE = {"ls": "--", "lw": 1.2, "alpha": 0.8}   # model-free maps: dashed, so they read as the yardstick
 
 
 def _check_curves(curves) -> dict:
-    if not isinstance(curves, dict) or not curves:
-        raise TypeError(f"curves must be a non-empty dict {{label: (deletion curve, insertion curve)}}, "
-                        f"got {type(curves).__name__}")
+    wanted = "a dict {label: (deletion curve, insertion curve)}"
+    check_type("curves", curves, dict, wanted)
+    if not curves:
+        raise ValueError(f"curves is empty: give {wanted}, with at least one map")
     for label, pair in curves.items():
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise ValueError(f"curves[{label!r}] must be a pair (deletion curve, insertion curve), got {pair!r:.80}")
         for c in pair:
             if not all(hasattr(c, a) for a in ("fractions", "scores", "auc")):
-                raise TypeError(f"curves[{label!r}] holds {type(c).__name__}, not a curve with fractions, scores "
-                                "and auc (helpers.deletion / helpers.insertion return one)")
+                raise ArgumentTypeError(f"curves[{label!r}] holds {type(c).__name__}, not a curve with fractions, "
+                                        "scores and auc (helpers.deletion / helpers.insertion return one)")
     return curves
 
 
@@ -84,9 +87,10 @@ def format_ranking(areas: dict, columns, *, baselines=()) -> str:
         b                          0.500       0.400      0.500     0.400         2         2
     """
     columns = list(columns)
-    if not isinstance(areas, dict) or not areas:
-        raise TypeError(f"areas must be a non-empty dict {{label: {{column: (deletion, insertion)}}}}, "
-                        f"got {type(areas).__name__}")
+    wanted = "a dict {label: {column: (deletion, insertion)}}"
+    check_type("areas", areas, dict, wanted)
+    if not areas:
+        raise ValueError(f"areas is empty: give {wanted}, with at least one map")
     for label, row in areas.items():
         missing = [c for c in columns if c not in row]
         if missing:

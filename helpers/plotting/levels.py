@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import NORMALIZATIONS
+from ..validation import check_array, check_choice, check_finite, check_number
 
 __all__ = ["DIVERGING", "SEQUENTIAL", "Scale", "default_cmap", "display_levels", "display_scale"]
 
@@ -51,13 +52,9 @@ class Scale:
 
 
 def _checked(maps) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        a = np.asarray(maps, dtype=np.float64)
-    if a.ndim != 3:
-        raise ValueError(f"one layer's feature maps have shape (height, width, channels); got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise ValueError("the maps contain NaN or infinite values; feature maps from helpers.activations never do")
-    return a
+    a = check_array("the maps", maps, 3, dtype=np.float64,
+                    hint=": one layer's feature maps have shape (height, width, channels)")
+    return check_finite("the maps", a, "; feature maps from helpers.activations never have them")
 
 
 def display_scale(maps, mode: str = "channel", value_range=None) -> Scale:
@@ -69,9 +66,7 @@ def display_scale(maps, mode: str = "channel", value_range=None) -> Scale:
         >>> display_scale(np.array([[[1.0, 4.0]]]), "global", value_range=(-2.0, 8.0)).peak.tolist()
         [8.0, 8.0]
     """
-    key = mode.strip().lower() if isinstance(mode, str) else mode
-    if key not in NORMALIZATIONS:
-        raise ValueError(f"unknown normalisation {mode!r}; choose one of {', '.join(NORMALIZATIONS)}")
+    key = check_choice("normalisation", mode, NORMALIZATIONS, ignore_case=True)  # "Layer" is "layer"
     a = _checked(maps)
     c = a.shape[-1]
     if key == "channel":
@@ -82,8 +77,11 @@ def display_scale(maps, mode: str = "channel", value_range=None) -> Scale:
         if value_range is None:
             raise ValueError("global normalisation shares one scale across layers: pass "
                              "value_range=helpers.value_range(acts) (the min and max over those layers)")
-        lo, hi = (float(v) for v in value_range)
-        if not (np.isfinite(lo) and np.isfinite(hi)) or hi < lo:
+        low_high = check_array("value_range", value_range, 1, expected="(low, high)")
+        if low_high.shape != (2,):
+            raise ValueError(f"value_range must be (low, high), got {value_range!r:.60}")
+        lo, hi = check_number("value_range's low", low_high[0]), check_number("value_range's high", low_high[1])
+        if hi < lo:
             raise ValueError(f"value_range must be finite (low, high) with low <= high; got {value_range!r}")
         peak = np.full(c, max(abs(lo), abs(hi)))
     return Scale(key, peak, bool(a.size) and bool(a.min() < 0))

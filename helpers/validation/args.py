@@ -7,6 +7,7 @@ import difflib
 
 import numpy as np
 
+from .arrays import check_array
 from .errors import ArgumentTypeError, IndexTypeError
 from .limits import MAX_SIDE, TOLERANCE
 
@@ -292,24 +293,12 @@ def check_map(name: str, value, ndims=(2,), value_range: tuple[float, float] | N
         >>> check_map("heatmap", [[0.0, 1.0]]).shape
         (1, 2)
     """
-    try:
-        a = np.asarray(value)
-    except (ValueError, TypeError):  # ragged nested lists
-        raise ArgumentTypeError(f"{name} must be a numeric array, got {value!r:.60}") from None
-    if a.dtype == bool:
-        a = a.astype(np.float32)
-    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-        raise ArgumentTypeError(f"{name} must be a numeric array, got dtype {a.dtype} ({value!r:.60})")
-    wanted = " or ".join(f"{n}-D" for n in ndims)
-    if a.ndim not in tuple(ndims) or a.size == 0:
-        raise ValueError(f"{name} must be a non-empty {wanted} array, got shape {a.shape}")
-    a = a.astype(np.float32)
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
+    wanted = "a non-empty " + " or ".join(f"{n}-D" for n in ndims) + " array"
+    a = check_array(name, value, tuple(ndims), expected=wanted, dtype=np.float32, allow_empty=False, finite=True)
     if value_range is not None:
         lo, hi = value_range
         low, high = float(a.min()), float(a.max())
         if low < lo - TOLERANCE or high > hi + TOLERANCE:
             raise ValueError(f"{name} must hold values in {lo:g}..{hi:g}, got {low:.4g}..{high:.4g}")
-        a = np.clip(a, lo, hi)
-    return a
+        return np.clip(a, lo, hi)
+    return a.copy() if a is value else a  # a new array, as for any other input: never the caller's own

@@ -19,6 +19,7 @@ import collections
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -32,7 +33,7 @@ from ..cam.inputs import contract_errors, prepare_input
 from ..models import check_classifier
 from ..heads import probabilities
 from ..plotting.colour import COLORMAPS, colorize, overlay
-from ..validation import MAX_SIDE, check_choice, check_class_index, check_int, check_model
+from ..validation import MAX_SIDE, check_choice, check_class_index, check_int, check_model, check_type
 from . import cam_options as choices
 from .encoding import jpeg_bytes
 from .errors import guarded, set_trait
@@ -59,8 +60,7 @@ class GradCAMExplorer(W.VBox):
     def __init__(self, model, image="cat_and_coffee", *, top_k: int = 5, layer: str | None = None,
                  method: str = "gradcam", alpha: float = 0.4, colormap: str = "turbo", display_size: int = 256,
                  runner=None, save: str = "file"):
-        if runner is not None and not callable(runner):
-            raise TypeError(f"runner must be a function runner(slot, work), got {runner!r:.80}")
+        check_type("runner", runner, (type(None), Callable), "a function runner(slot, work), or None")
         self.runner = runner if runner is not None else (lambda _slot, work: work())
         check_model(model)  # a model name: a TypeError that says to call load_model first
         self.model = model

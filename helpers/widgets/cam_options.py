@@ -14,14 +14,13 @@ Example:
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from .. import cam
 from .._cache import store
 from ..cam.engine import engine
 from ..layers import iter_layers
 from ..loading import imagenet_class_names, imagenet_class_synonyms
-from ..validation import ArgumentTypeError, check_choice, check_int
+from ..validation import check_choice, check_int, check_number, check_type
 
 __all__ = ["COLORMAP_OPTIONS", "MAX_SEARCH", "SLOW_METHODS", "check_alpha", "check_search", "class_synonyms",
            "is_slow", "layer_options", "method_options"]
@@ -46,24 +45,20 @@ def is_slow(method) -> bool:
 def check_search(text) -> str:
     """The class-search text, a string of at most :data:`MAX_SEARCH` characters (checked before
     anything reads it: a browser can send any length)."""
-    if not isinstance(text, str):
-        raise ArgumentTypeError(f"the search text must be a string, got {type(text).__name__}")
+    check_type("the search text", text, str, "a string")
     check_int("search text length", len(text), 0, MAX_SEARCH)
     return text
 
 
 def check_alpha(alpha) -> float:
-    """The heatmap's opacity as a float in 0..1; TypeError for a non-number, ValueError outside (NaN too).
+    """The heatmap's opacity as a float in 0..1; ArgumentTypeError (a TypeError) for a non-number, ValueError
+    outside (NaN too).
 
     Example:
         >>> check_alpha(1)
         1.0
     """
-    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a number 0..1 (the heatmap's opacity), got {alpha!r:.60}")
-    if not 0.0 <= float(alpha) <= 1.0:  # NaN fails too
-        raise ValueError(f"alpha must be in 0..1 (the heatmap's opacity), got {alpha!r}")
-    return float(alpha)
+    return check_number("alpha (the heatmap's opacity)", alpha, 0.0, 1.0)
 
 
 def layer_options(model, layer) -> tuple[list[str], str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -9,7 +11,7 @@ import matplotlib.pyplot as plt
 from ..layers import layer_names
 from ..filters import METHODS, layer_channels, visualize_filters
 from ..plotting.atlas import filter_atlas
-from ..validation import MAX_STEPS, check_choice, check_int
+from ..validation import MAX_STEPS, check_choice, check_int, check_type
 from .encoding import png_bytes
 from .errors import guarded
 from .saving import output_name, save_button
@@ -45,8 +47,7 @@ class FilterExplorer(W.VBox):
     def __init__(self, model, *, layers=None, layer: str | None = None, size: int = 128, steps: int = 30,
                  atlas_filters: int = 16, max_steps: int = 200, display_px: int = 256, seed: int = 0,
                  runner=None, save: str = "file"):
-        if runner is not None and not callable(runner):
-            raise TypeError(f"runner must be a function runner(slot, work), got {runner!r:.80}")
+        check_type("runner", runner, (type(None), Callable), "a function runner(slot, work), or None")
         self.model = model
         self.runner = runner if runner is not None else (lambda _slot, work: work())
         steps = check_int("steps", steps, 0, MAX_STEPS)

@@ -183,7 +183,7 @@ def test_heatmaps_at_other_sizes(toy):
     (lambda m: insertion(m, quadrant_image(), truth(), baseline=(1, 2)), TypeError, ["baseline", "(r, g, b)"]),
     (lambda m: deletion(m, quadrant_image(), np.full((SIDE, SIDE), np.nan)), ValueError, ["heatmap", "NaN"]),
     (lambda m: deletion(m, quadrant_image(), np.zeros((SIDE, SIDE, 3))), ValueError, ["heatmap", "2-D", "(16, 16, 3)"]),
-    (lambda m: deletion(m, quadrant_image(), "truth"), TypeError, ["heatmap", "numeric"]),
+    (lambda m: deletion(m, quadrant_image(), "truth"), TypeError, ["heatmap", "of numbers", "<U5"]),
     (lambda m: deletion(m, quadrant_image()[:, :8], np.zeros((8, 16))), ValueError, ["(8, 16)", "16 x 8"]),
     (lambda m: insertion(m, np.stack([quadrant_image()] * 2), truth()), ValueError, ["one image", "batch of 2"]),
     (lambda m: deletion(m, quadrant_image(), truth(), 2), IndexError, ["class_index 2", "2 classes"]),
@@ -274,7 +274,7 @@ def test_baseline_map_errors():
     with pytest.raises(ValueError) as info:
         baseline_map("edges", image)
     assert all(w in str(info.value) for w in ("'edges'", "'random'", "'sobel'", "'centre'"))
-    with pytest.raises(TypeError, match="kind must be one of"):
+    with pytest.raises(TypeError, match="baseline kind 3; choose one of"):
         baseline_map(3, image)
     with pytest.raises(ValueError, match="seed must be in 0..inf, got -1"):
         baseline_map("random", image, seed=-1)

@@ -57,7 +57,7 @@ def test_the_scales_peaks_are_the_brightest_colour():
 
 
 def test_display_levels_refuse_bad_input_with_the_valid_choices():
-    with pytest.raises(ValueError, match="channel, layer, global"):
+    with pytest.raises(ValueError, match="'channel', 'layer', 'global'"):
         display_levels(np.zeros((2, 2, 1)), "per-pixel")
     with pytest.raises(ValueError, match="value_range"):
         display_levels(np.zeros((2, 2, 1)), "global")

@@ -102,7 +102,7 @@ def test_gradcam_explorer_refuses_values_outside_its_bounds(default_model):
 
     ex.alpha_slider.max = 5.0
     ex.alpha_slider.value = 3.0
-    assert "alpha must be in 0..1" in ex.status.value and nothing_done()
+    assert "alpha (the heatmap's opacity) must be a finite number in 0..1" in ex.status.value and nothing_done()
     ex.alpha_slider.value = 0.5
     assert ex.status.value == ""
 
