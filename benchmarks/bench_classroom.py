@@ -56,8 +56,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 PHOTOS = ROOT / "data" / "images"
 # (photo to pick, layer option (0 = the deepest), alpha presses, class option, file to upload,
-# class option after the upload)
-COMBOS = [("chelsea", 1, 2, 3, "coffee", 2),
+# class option after the upload). Each (photo, layer) has some positive evidence for the photo's top
+# class: on an all-zero map (chelsea at block7a_activation) moving alpha rightly changes nothing.
+COMBOS = [("chelsea", 2, 2, 3, "coffee", 2),
           ("coffee", 2, 1, 2, "chelsea", 2),
           ("astronaut", 4, 3, 3, "cat_and_coffee", 3),
           ("chelsea", 3, 2, 4, "astronaut", 0)]
