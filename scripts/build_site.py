@@ -519,7 +519,37 @@ def stage(executed: list[Path], src: Path, audience: str) -> list[tuple[str, str
             (teachers / "answers" / f"{key.stem}.md").write_text(
                 ANSWER_PAGE.format(title=titles.get(number, f"notebook {number}"), name=key.name), encoding="utf-8")
         (teachers / "reference.md").write_text(reference_page(records), encoding="utf-8")
+        stage_solutions(Path(executed[0]).parent / "solutions" if executed else None, teachers)
     return records
+
+
+SOLUTIONS_TOC = """
+```{toctree}
+:caption: Solution notebooks
+:glob:
+:maxdepth: 1
+
+solutions/*
+```
+"""
+
+
+def stage_solutions(folder: Path | None, teachers: Path) -> int:
+    """The executed solution notebooks (``<executed>/solutions/``, written by the main job) as
+    teachers' pages, with their own part of the teachers' index; returns how many."""
+    paths = executed_notebooks(folder) if folder is not None and folder.is_dir() else []
+    if not paths:
+        return 0
+    (teachers / "solutions").mkdir(exist_ok=True)
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        replace_widgets_with_stills(nb)
+        hide_colab_cell(nb)
+        nbformat.write(nb, teachers / "solutions" / path.name)
+    with open(teachers / "index.md", "a", encoding="utf-8") as index:
+        index.write(SOLUTIONS_TOC)
+    print(f"  staged {len(paths)} solution notebook(s)", flush=True)
+    return len(paths)
 
 
 def sphinx_build(src: Path, out: Path, audience: str) -> list[str]:

@@ -2,12 +2,15 @@
 
     python scripts/run_notebooks.py            # every tutorial notebook, notebooks/NN_*.ipynb
     python scripts/run_notebooks.py 03         # only those whose name contains "03"
+    python scripts/run_notebooks.py --no-solutions   # without the teachers' solution notebooks
 
 Each notebook (found by the glob ``notebooks/[0-9][0-9]_*.ipynb``, so a new one is included)
 runs top to bottom with nbclient (its working folder is notebooks/, the default model is the
 embedded EfficientNet-Lite0, so no network is needed); nbconvert turns the executed
 notebook, outputs and pictures included, into ``build/<name>.html``, and ``build/index.html``
-links them. Exits with status 1 if any notebook fails (the HTML of a failed notebook still
+links them. Each notebook's solution notebook (the learner's notebook answered by its answer key,
+:mod:`solutions`) is executed too, into ``build/executed/solutions/``, for the teachers' pages of
+the course site. Exits with status 1 if any notebook fails (the HTML of a failed notebook still
 shows where it stopped). The .ipynb is what runs; if its py:percent source (``notebooks/NN_*.py``)
 says something else, a warning says so (``make sync`` pairs them).
 
@@ -119,6 +122,28 @@ def execute(path: Path, timeout: int = 600, kernel_log: Path | None = None
     return nb, time.perf_counter() - t0, error
 
 
+def run_solution(path: Path, out: Path, timeout: int, log_dir: Path) -> str | None:
+    """Execute ``path``'s solution notebook (:mod:`solutions`: the answer key fills the exercises)
+    in the notebook's folder and write it to ``out``; returns the error, or None."""
+    from solutions import answer_key_path, solution_notebook
+
+    key = answer_key_path(path)
+    if not key.exists():
+        print(f"  no answer key {key.relative_to(ROOT)}: no solution notebook", flush=True)
+        return None
+    nb = solution_notebook(nbformat.read(path, as_version=4), key)
+    t0, error = time.perf_counter(), None
+    try:
+        run_client(nb, path.parent, timeout, log_dir / (path.stem + ".solution.kernel.log"))
+    except CellExecutionError as err:
+        error = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
+    out.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out / path.name)
+    print(f"  solution notebook {'FAILED: ' + error if error else 'ok'} in {time.perf_counter() - t0:.1f} s "
+          f"-> {out / path.name}", flush=True)
+    return error
+
+
 def to_html(nb: nbformat.NotebookNode, out: Path) -> None:
     body, _ = HTMLExporter().from_notebook_node(nb)
     out.write_text(body, encoding="utf-8")
@@ -140,6 +165,8 @@ def main(argv=None) -> int:
     parser.add_argument("only", nargs="*", help="run only notebooks whose file name contains one of these")
     parser.add_argument("--out", default=str(ROOT / "build"), help="output folder (default: build/)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    parser.add_argument("--no-solutions", dest="solutions", action="store_false",
+                        help="skip the teachers' solution notebooks (each is one more run of its notebook)")
     args = parser.parse_args(argv)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,6 +199,8 @@ def main(argv=None) -> int:
         if error:
             print(f"  the kernel's own messages: {log}", flush=True)
         failed += error is not None
+        if args.solutions and not error:
+            failed += run_solution(path, executed_dir / "solutions", args.timeout, out_dir) is not None
     ran = {html_name for _, html_name, _, _ in rows}
     for path in tutorial_notebooks():  # keep earlier renders of notebooks not run now
         html_name = path.with_suffix(".html").name
@@ -183,4 +212,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())

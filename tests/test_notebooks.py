@@ -27,7 +27,8 @@ NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from run_notebooks import (  # noqa: E402  (the same glob, checks and kernel as make notebooks)
-    TUTORIALS, pair_differences, run_client, stderr_outputs)
+    TUTORIALS, pair_differences, run_client, run_solution, stderr_outputs)
+from solutions import answer_key_path, key_exercises  # noqa: E402
 
 jupytext = pytest.importorskip("jupytext")
 
@@ -308,6 +309,24 @@ def test_tutorial_notebook_runs_headless(path, default_model, tmp_path):
         assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     for cell, (call, printed) in zip(nb.cells[n_cells:], checks.items()):
         assert _printed(cell).startswith(printed), (call, _printed(cell))
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(1500)
+@pytest.mark.parametrize("path", TUTORIAL_PATHS, ids=lambda p: p.stem)
+def test_the_solution_notebook_passes_every_check(path, tmp_path):
+    """The teachers' solution notebook (the answer key fills each exercise) runs as the main job runs
+    it and shows one ✓ per exercise, no ✗ and no ○; its executed copy is what the site's teachers'
+    pages show (build/executed/solutions/)."""
+    import nbformat
+
+    out = ROOT / "build" / "executed" / "solutions"
+    assert run_solution(path, out, 600, tmp_path) is None
+    nb = nbformat.read(out / path.name, as_version=4)
+    text = "".join(_printed(c) for c in nb.cells if c.cell_type == "code")
+    assert text.count("✓ correct") == len(key_exercises(answer_key_path(path))), text[-3000:]
+    assert "✗ not quite" not in text and "○ not answered yet" not in text
+    assert stderr_outputs(nb) == []
 
 
 @pytest.mark.notebook

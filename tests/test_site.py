@@ -237,6 +237,10 @@ def mini_executed(tmp_path_factory):
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         run_client(nb, folder, timeout=300)
         nbformat.write(nb, folder / f"{stem}.ipynb")
+    solution = nbformat.read(folder / "02_second_steps.ipynb", as_version=4)  # as the main job leaves one
+    solution.cells[0].source = solution.cells[0].source.replace("# 2 · ", "# Solutions · 2 · ")
+    (folder / "solutions").mkdir()
+    nbformat.write(solution, folder / "solutions" / "02_second_steps.ipynb")
     return folder
 
 
@@ -258,7 +262,8 @@ def test_the_small_course_builds_without_a_warning(mini_sites):
     assert (site / "_static" / "mathjax" / "tex-chtml.js").exists()
     assert (site / "slides" / "reveal.js" / "dist" / "reveal.js").exists()
     for page in ("teachers/index.html", "teachers/guide.html", "teachers/reference.html",
-                 "teachers/answers/answers_01.html", "worksheets/index.html", "slides.html", "search.html"):
+                 "teachers/answers/answers_01.html", "teachers/solutions/02_second_steps.html",
+                 "worksheets/index.html", "slides.html", "search.html"):
         assert (site / page).exists(), page
 
 
@@ -286,7 +291,7 @@ def test_every_link_of_the_small_course_leads_to_a_file_of_the_build(mini_sites)
 def test_the_students_build_leaves_the_answers_out(mini_sites):
     out, _, _ = mini_sites
     site = out / "site-students"
-    assert not (site / "teachers").exists()
+    assert not (site / "teachers").exists() and not list(site.rglob("*solutions*"))
     assert (site / "notebooks" / "01_first_steps.html").exists() and (site / "worksheets" / "index.html").exists()
     index = (site / "searchindex.js").read_text(encoding="utf-8")
     assert "answer key" not in index.lower() and "exit quiz" not in index.lower()

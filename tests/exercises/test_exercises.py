@@ -89,7 +89,7 @@ def _whisker_ratio_at_224(fmap):
 
 def test_nb1_whiskers(nb1):
     key = _key(1)
-    ok(ex1.whiskers(nb1.everything, *key.exercise_1(nb1)), "channel 79", "whiskers")
+    ok(ex1.whiskers(nb1.everything, "block2b_expand_activation", key.exercise_1(nb1)), "channel 79", "whiskers")
     maps = nb1.everything["block2b_expand_activation"]
     other_way = {c: _whisker_ratio_at_224(maps[..., c]) for c in range(maps.shape[-1])}
     best = max(other_way, key=other_way.get)          # the clearest channel, found without the check's code
