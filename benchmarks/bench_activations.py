@@ -3,7 +3,7 @@ measured in ONE run.
 
 Usage: .venv/bin/python benchmarks/bench_activations.py [--no-notebook] [--repeats 30]
 
-Targets (issue 3): extracting all default layers (every conv and pooling layer) <= 1.3x one
+Targets: extracting all default layers (every conv and pooling layer) <= 1.3x one
 compiled forward pass of the same model and image; explorer redraw after a slider move on a
 96-channel 112x112 layer (``block2a_expand_activation``) with cached activations <= 100 ms median
 (the textbook's one-subplot-per-channel Matplotlib figure is timed beside it); notebook <= 90 s.

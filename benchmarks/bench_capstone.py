@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_capstone.py [--no-notebook] [--epochs 2] [--n-train 1500]
 
-Targets (issue 11): training <= 2 min on 2 CPU cores; before the fix, the Grad-CAM peak lands on
+Targets: training <= 2 min on 2 CPU cores; before the fix, the Grad-CAM peak lands on
 the marker in >= 80 % of the swapped test images that carry it; after the fix, on the object in
 >= 80 % of the same images; the notebook top to bottom <= 5 min, training included. The pointing
 game counts a peak up to 15 px outside a box (Zhang et al.'s protocol; 0 and 5 px are printed too,

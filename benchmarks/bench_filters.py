@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/bench_filters.py [--no-notebook] [--no-quality] [--quick] [--repeats 5]
 
-Targets (issues 4 and 9):
+Targets:
 * classic ascent cost <= 1.3x (steps x one forward+backward pass of the truncated model at that size);
 * a 64-filter atlas of a middle layer (block4b_expand_conv) at 128 px, 30 steps <= 30 s;
 * quality: the robust preset's patterns, scored in our model as the mean of the channel's FULL map
