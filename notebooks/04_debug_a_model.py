@@ -379,12 +379,12 @@ fig = show_boxed_cams(probe.images[:5], rows, boxes=probe.boxes[:5], marker_boxe
                               "Grad-CAM, before": [f"said {CLASSES[p]}" for p in pred]})
 
 # %% [markdown]
-# **What holds from run to run.** Measured on 2026-12-02 with these settings, in four trainings (seeds
-# 0, 1 and 2, and the bundled weights): before the fix LayerCAM put 24–30 % of its heat inside the 12-px
-# marker box, Grad-CAM 7–14 %; after the fix LayerCAM put 27–35 % of its heat inside the object's box,
-# Grad-CAM 16–24 %. Both peaks hit the marker in every probe image before the fix. After it, the peaks
-# hit the object in 79–97 % (LayerCAM) and 82–94 % (Grad-CAM) of the images, and which of the two hit
-# more often changed from run to run. So LayerCAM's maps are more concentrated on the evidence in every
+# **What holds from run to run.** Measured on 2026-12-02 with these settings, in five trainings (seeds
+# 0, 1 and 2 and the bundled weights on one machine, seed 0 on another): before the fix LayerCAM put
+# 24–30 % of its heat inside the 12-px marker box, Grad-CAM 7–14 %; after the fix LayerCAM put 27–35 % of
+# its heat inside the object's box, Grad-CAM 16–24 %. Both peaks hit the marker in every probe image
+# before the fix. After it, the peaks hit the object in 77–97 % (LayerCAM) and 70–94 % (Grad-CAM) of the
+# images, and which of the two hit more often changed from run to run. So LayerCAM's maps are more concentrated on the evidence in every
 # run; for *where the peak is*, neither method wins every time. Compare this run's table above.
 #
 # ## 8 · Explore it yourself
