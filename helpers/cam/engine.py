@@ -69,7 +69,7 @@ class Engine:
         masks_spec = tf.TensorSpec((1, *self.map_shape[:2], None), tf.float32)
         self.masked_probs = compile_(functools.partial(self._masked_probs), input_signature=[
             tf.TensorSpec((1, *self.input_shape), tf.float32), masks_spec])
-        self._head = self._head_net = None
+        self._head = self._head_net = self._base_net = None
 
     def _run(self, x):
         out = self.fm(x, training=False)
@@ -84,10 +84,9 @@ class Engine:
     def _grads_eager(self, x, idx):
         x, idx = tf.convert_to_tensor(x, tf.float32), tf.convert_to_tensor(idx, tf.int32)
         head = self._head_model()
-        if head is not None:  # differentiate only the part after the layer (an eager tape backs up to x)
-            fmaps, scores = self._run(x)
-            _, idx = _target(scores, idx)
-            return fmaps, self._head_grads_eager(head, fmaps, idx), scores, idx
+        if head is not None:  # the maps without the tape, then only the part after the layer under it
+            fmaps = self._base_model()(x, training=False)  # (an eager tape from x backs up through every op)
+            return (fmaps, *self._head_eager(head, fmaps, idx))
         with tf.GradientTape() as tape:
             tape.watch(x)  # records the whole pass, also for a model whose weights are frozen
             fmaps, scores = self._run(x)
@@ -111,12 +110,23 @@ class Engine:
         _, scores = self._run(tf.transpose(masks, (2, 0, 1))[..., None] * x)  # (k, H, W, 3)
         return tf.sigmoid(scores) if self.binary else tf.nn.softmax(scores, axis=-1)
 
-    def _head_grads_eager(self, head, fmaps, idx):
+    def _head_eager(self, head, fmaps, idx):
+        """Eagerly, from given maps: (gradients, class scores, class indices), as :meth:`_grads` gives them."""
         fmaps, idx = tf.convert_to_tensor(fmaps, tf.float32), tf.convert_to_tensor(idx, tf.int32)
         with tf.GradientTape() as tape:
             tape.watch(fmaps)
-            target, _ = _target(class_logits(head(fmaps, training=False), self.binary), idx)
-        return tape.gradient(target, fmaps)
+            scores = class_logits(head(fmaps, training=False), self.binary)
+            target, idx = _target(scores, idx)
+        return tape.gradient(target, fmaps), scores, idx
+
+    def _head_grads_eager(self, head, fmaps, idx):
+        return self._head_eager(head, fmaps, idx)[0]
+
+    def _base_model(self):
+        """The part of the network up to the layer (pixels -> its maps), built on first use."""
+        if self._base_net is None:
+            self._base_net = keras.Model(self.fm.inputs, self.fm.output[self.layer], name=f"{self.layer}_base")
+        return self._base_net
 
     def _head_model(self):
         """The part of the network after the layer, as a model from its maps to the logits, or
