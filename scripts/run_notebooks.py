@@ -113,13 +113,18 @@ def execute(path: Path, timeout: int = 600, kernel_log: Path | None = None
             ) -> tuple[nbformat.NotebookNode, float, str | None]:
     """Execute one notebook in its folder; returns (notebook with outputs, seconds, error or None)."""
     nb = nbformat.read(path, as_version=4)
-    t0 = time.perf_counter()
-    error = None
+    return (nb, *execute_notebook(nb, path.parent, timeout, kernel_log))
+
+
+def execute_notebook(nb: nbformat.NotebookNode, folder: Path, timeout: int = 600, kernel_log: Path | None = None
+                     ) -> tuple[float, str | None]:
+    """Execute ``nb`` in place, in ``folder``; returns (seconds, the failing cell's error line or None)."""
+    t0, error = time.perf_counter(), None
     try:
-        run_client(nb, path.parent, timeout, kernel_log)
+        run_client(nb, folder, timeout, kernel_log)
     except CellExecutionError as err:
         error = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
-    return nb, time.perf_counter() - t0, error
+    return time.perf_counter() - t0, error
 
 
 def run_solution(path: Path, out: Path, timeout: int, log_dir: Path) -> str | None:
@@ -132,14 +137,10 @@ def run_solution(path: Path, out: Path, timeout: int, log_dir: Path) -> str | No
         print(f"  no answer key {key.relative_to(ROOT)}: no solution notebook", flush=True)
         return None
     nb = solution_notebook(nbformat.read(path, as_version=4), key)
-    t0, error = time.perf_counter(), None
-    try:
-        run_client(nb, path.parent, timeout, log_dir / (path.stem + ".solution.kernel.log"))
-    except CellExecutionError as err:
-        error = str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
+    seconds, error = execute_notebook(nb, path.parent, timeout, log_dir / (path.stem + ".solution.kernel.log"))
     out.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out / path.name)
-    print(f"  solution notebook {'FAILED: ' + error if error else 'ok'} in {time.perf_counter() - t0:.1f} s "
+    print(f"  solution notebook {'FAILED: ' + error if error else 'ok'} in {seconds:.1f} s "
           f"-> {out / path.name}", flush=True)
     return error
 
