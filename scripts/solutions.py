@@ -95,12 +95,15 @@ def solution_notebook(nb: nbformat.NotebookNode, key: Path) -> nbformat.Notebook
         raise ValueError(f"{key.name} answers exercises {exercises}, but the notebook has {len(cells)} answer cells "
                          f"(code cells with print(checks.…)): they must pair up as 1..{len(cells)}")
     out = nbformat.from_dict(nb)
-    start = 0
+    start, loader_at = 0, None
     for k, i in zip(exercises, cells):
         cell = out.cells[i]
         given = checked_names(cell.source)
-        names = [n for c in out.cells[start:i + 1] if c.cell_type == "code" for n in blanks(c.source) if n in given]
-        names = list(dict.fromkeys(names))
+        found = {j: [n for n in blanks(out.cells[j].source) if n in given] for j in range(start, i + 1)
+                 if out.cells[j].cell_type == "code"}
+        names = list(dict.fromkeys(n for ns in found.values() for n in ns))
+        if loader_at is None:  # the loader goes just before exercise 1's first blank
+            loader_at = next((j for j, ns in found.items() if ns), i)
         if not names:
             raise ValueError(f"exercise {k}: its check is given no blank (a name bound to None or a def):\n"
                              f"{cell.source}")
@@ -112,7 +115,7 @@ def solution_notebook(nb: nbformat.NotebookNode, key: Path) -> nbformat.Notebook
     for cell in out.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    out.cells.insert(_first_blank(out, cells[0]), nbformat.v4.new_code_cell(LOADER.format(key=key.name, stem=key.stem)))
+    out.cells.insert(loader_at, nbformat.v4.new_code_cell(LOADER.format(key=key.name, stem=key.stem)))
     title = nbformat.v4.new_markdown_cell(
         f"**Solution notebook (teachers).** This is the learner's notebook with every exercise answered by "
         f"the answer key `docs/teaching/answers/{key.name}`, the one the tests check; each exercise shows its "
@@ -122,13 +125,6 @@ def solution_notebook(nb: nbformat.NotebookNode, key: Path) -> nbformat.Notebook
     out.cells.insert(out.cells.index(heading) + 1, title)
     out.metadata.pop("jupytext", None)  # not paired with a .py source
     return out
-
-
-def _first_blank(nb, last: int) -> int:
-    """The cell where exercise 1's blanks begin (the loader goes just before it)."""
-    given = checked_names(nb.cells[last].source)
-    return min((j for j in range(last + 1) if nb.cells[j].cell_type == "code"
-                and set(blanks(nb.cells[j].source)) & given), default=last)
 
 
 def main(argv=None) -> int:
