@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # Colab only: fetch the repository and install what it needs. Anywhere else (JupyterLab, a classroom
 # server, VS Code) this cell does nothing. Teachers: set REPO_URL once (docs/teaching/README.md).
 import os, subprocess, sys
@@ -32,7 +32,7 @@ else:
     os.chdir("/content/convnet-vis/notebooks")
     sys.path.insert(0, "/content/convnet-vis")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 2 · Filter visualisation: what picture makes one filter fire?
 #
 # A convolutional layer has hundreds of *filters*. Each one turns the picture into a map that is high
@@ -52,7 +52,7 @@ else:
 # The model is EfficientNet-Lite0 (Tan & Le, 2019), embedded in the repository: everything runs offline
 # on a CPU.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["parameters"]
 # Parameters -- change these and re-run the notebook.
 MODEL_NAME = "efficientnet_lite0"   # offline (another model: see "Going further")
 LAYERS = {"early": "block2a_expand_conv", "middle": "block4b_expand_conv"}   # section 2's atlases
@@ -68,7 +68,7 @@ GALLERY = "filters_deep_robust.png"   # in the bundled data/gallery/, precompute
 SAVE_ATLAS = "outputs"  # each atlas is saved as a PNG in this folder (None: do not save)
 SEED = 0
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # %matplotlib inline
 from pathlib import Path
 import functools
@@ -87,7 +87,7 @@ for name in dict.fromkeys([*LAYERS.values(), CORE_LAYER, DEEP_LAYER]):
     fm = helpers.feature_model(model, [name], input_shape=(SIZE, SIZE, 3))
     print(f"{name:24s} maps at {SIZE} px: {tuple(fm.outputs[0].shape[1:])}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 0 · The first layer needs no optimisation
 #
 # A first-layer filter is a weighted sum of the red, green and blue values in a small window, so its
@@ -96,13 +96,13 @@ for name in dict.fromkeys([*LAYERS.values(), CORE_LAYER, DEEP_LAYER]):
 # green, blue vs yellow) and light/dark edges at different angles — the same building blocks Zeiler &
 # Fergus (2014) found in AlexNet.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 kernels = helpers.first_layer_kernels(model)        # uint8 (32, 3, 3, 3), no optimisation involved
 print("kernels:", kernels.shape)
 fig = show_kernels(kernels, ncols=16, size=0.6, title="first-layer kernels (raw weights)")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A convolution is a sliding dot product
 #
 # A first-layer map is made by sliding one kernel over the image, here two pixels at a time (stride 2),
@@ -111,7 +111,7 @@ plt.show()
 # "convolution" does not flip the kernel, as the mathematical one would.) By hand, in numpy, for one
 # filter, checked against the model's own output:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 K = 4                                                                  # one of the 32 filters
 if {"rescaling", "stem_conv"} <= {layer.name for layer in model.layers}:   # EfficientNet-Lite0's first layers
     rescale, stem = model.get_layer("rescaling"), model.get_layer("stem_conv")
@@ -129,7 +129,7 @@ if {"rescaling", "stem_conv"} <= {layer.name for layer in model.layers}:   # Eff
     print(f"filter {K}: numpy and stem_conv agree to {np.abs(mine - theirs).max():.1e} (values up to "
           f"{np.abs(theirs).max():.1f}) ✓")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The idea in ten lines
 #
 # Deeper filters combine earlier ones, so we *search* for their pattern. With $a_f(x)$ the mean of filter
@@ -147,7 +147,7 @@ if {"rescaling", "stem_conv"} <= {layer.name for layer in model.layers}:   # Eff
 # Plain Keras and `tf.GradientTape`, nothing from `helpers`, so you can paste it into your own project
 # (a `keras.Model` built from ours keeps its 224-pixel input).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 layer_model = keras.Model(model.inputs, model.get_layer(CORE_LAYER).output)   # pixels -> the layer's maps
 size = model.input_shape[1]                                                   # 224 for our model
 rng = np.random.default_rng(SEED)
@@ -163,20 +163,20 @@ x = image[0].numpy(); x = (x - x.mean()) / (x.std() + 1e-5)                 # de
 mine = np.round(np.clip(x * 0.15 + 0.5, 0, 1) * 255).astype(np.uint8)      # x0.15, +0.5, clip, x255
 print(f"filter {CORE_FILTER} of {CORE_LAYER}: mean activation {float(loss):.2f} at the last step")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Ascent is descent on −loss.** This is the training algorithm, gradient descent, with two things
 # swapped: the variables are the pixels (the weights stay fixed) and the loss is $-a_f(x)$. Minimising
 # $-a_f$ is maximising $a_f$: give an optimiser that minimises (Keras's `optimizer.apply_gradients`) the
 # gradient of $-a_f$, and it moves the pixels uphill on $a_f$. One image, no randomness: plain, not
 # stochastic, gradient descent.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The same with `helpers`: `filter_patterns` runs this loop compiled, only up to the target layer, at any
 # size. Same start, same steps: after one step both pictures agree to round-off. Over 30 steps of 1275
 # pixels the tiny differences between eager and compiled arithmetic grow (ReLUs switch), so the two final
 # pictures differ in detail but drive the filter equally hard:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 theirs = helpers.filter_patterns(model, CORE_LAYER, CORE_FILTER, size=size, steps=STEPS, seed=SEED)[0]
 one = helpers.filter_patterns(model, CORE_LAYER, CORE_FILTER, size=size, steps=1, seed=SEED)[0]
 x = after_one[0].numpy(); x = (x - x.mean()) / (x.std() + 1e-5)
@@ -190,13 +190,13 @@ fig = show_patterns(np.stack([filters.deprocess(filters.start_image(size, SEED))
                     ["start (deprocessed)", "10-line loop", "helpers"], ncols=3, size=2.4)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Why noise, not a blank grey image?** A blank start is the same every time, so every run would give the
 # very same picture, and you could not tell what the filter wants from an accident of that start. A faint
 # noise (±16 grey levels) gives each seed its own start: what stays from seed to seed is the filter's
 # pattern, what changes is the accident.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 seeds = [SEED, SEED + 1, SEED + 2]
 by_seed = np.concatenate([helpers.filter_patterns(model, CORE_LAYER, CORE_FILTER, size=size, steps=STEPS,
                                                   seed=s) for s in seeds])
@@ -207,13 +207,13 @@ print(f"mean activation by seed: {np.round(drive, 1)}; the pictures of seeds {se
 fig = show_patterns(by_seed, [f"seed {s}: {d:.1f}" for s, d in zip(seeds, drive)], ncols=3, size=2.4)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · From colours to textures: atlases by depth
 #
 # One picture per filter, for an early and a middle layer (a tile titled "(stuck)" in red is a filter
 # the ascent could not move). Look at what the filters of each layer want:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 for depth, layer in LAYERS.items():
     path = None
     if SAVE_ATLAS:
@@ -226,12 +226,12 @@ for depth, layer in LAYERS.items():
     print(f"{depth}: {layer}, {len(result)} filters, median activation gain {gain:.1f}, "
           f"undriven: {list(result.undriven)}" + (f", saved {path}" if path else ""))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Early filters want flat colours (whole tiles of green, blue or red), fine stripes or a grain; middle ones
 # want textures: stripes at an angle, meshes, weaves, dots. Deeper, the classic recipe gives mostly
 # high-frequency noise: section 4 shows it, and a better method that reveals what deep filters want.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Why ReLU saturation matters
 #
 # EfficientNet-Lite uses ReLU6: $\min(\max(z, 0), 6)$. Its gradient is **zero** where the filter is off
@@ -241,7 +241,7 @@ for depth, layer in LAYERS.items():
 # activation is a monotone function of it, so we look for the same thing without the dead zones.
 # `filter_patterns` does this automatically for ReLU layers (`preactivation=False` shows the naive way).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 if RELU_LAYER:
     relu_filters = list(range(16))
     naive = helpers.visualize_filters(model, RELU_LAYER, relu_filters, size=SIZE, steps=STEPS, preactivation=False)
@@ -257,7 +257,7 @@ if RELU_LAYER:
                         title=f"rows 1-2: naive ascent on {RELU_LAYER}; rows 3-4: its pre-activation {fixed.target}")
     plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Classic vs robust: what deep filters want
 #
 # Classic patterns are covered in high-frequency "noise": the gradient is dominated by tiny pixel-level
@@ -270,19 +270,19 @@ if RELU_LAYER:
 # * **transformation robustness** — before every step the image is randomly jittered, scaled (0.95–1.05) and
 #   rotated (±5°), so only patterns that survive small transformations are reinforced.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The robust method also changes the **step**: `keras.optimizers.Adam` (learning rate 0.05, as Lucid)
 # minimises $-a_f$. Instead of one step length for the whole image, Adam gives every Fourier coefficient its
 # own: a running average of its past gradients (momentum) divided by the square root of a running average of
 # their squares. The random transforms make each step's gradient a noisy estimate: this is *stochastic*
 # gradient descent on $-a_f$, as in training.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The two also score a different area: classic keeps the textbook's 2-pixel border crop, robust maximises
 # the whole map, so its pattern fills the frame. To compare them fairly we score both on the whole map
 # (`border=0`). Here at `DEEP_LAYER` (`block6b_expand_conv`), with the same number of steps:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 classic = helpers.visualize_filters(model, DEEP_LAYER, DEEP_FILTERS, size=DEEP_SIZE, steps=STEPS, seed=SEED)
 robust = helpers.visualize_filters(model, DEEP_LAYER, DEEP_FILTERS, size=DEEP_SIZE, steps=ROBUST_STEPS,
                                    seed=SEED, method="robust")
@@ -296,25 +296,25 @@ own = acts[np.arange(2 * n), DEEP_FILTERS * 2]
 print("filter's mean activation (whole map) on its classic pattern:", np.round(own[:n], 1))
 print("                                   ... on its robust pattern:", np.round(own[n:], 1))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The robust pictures are held to be smooth and to survive small shifts, so they need not reach the classic
 # activation in the same number of steps (compare the two rows of numbers); what they lose is the pixel
 # noise (exercise 4 measures it).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # With 30 robust steps the patterns are blurry but already structured. With 256 steps (too long for this
 # notebook) they become pictures of object-like parts: below, filters 0–15 of the same layer, precomputed by
 # `make gallery` (robust, 256 steps, 160 px, seed 0), four per row from the top left. Filter 2 wants water,
 # 3 a grid, 4 spotted fur with an eye and a nose, 5 grass between stones, 7 animal faces; the blurry
 # pictures above are the same filters, from the same start, after 30 steps.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 from helpers.images import DATA_DIR
 
 print(f"{GALLERY}: {DEEP_LAYER}, filters 0-15, 4 per row")
 display(Image(filename=DATA_DIR / "gallery" / GALLERY, width=560))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Explore
 #
 # Pick a layer (the dropdown shows each layer's number of filters), slide through its filters, switch
@@ -322,13 +322,13 @@ display(Image(filename=DATA_DIR / "gallery" / GALLERY, width=560))
 # filters. Results are cached: going back to a filter is instant. (In a static rendering of this
 # notebook the widget shows nothing — run the notebook to use it.)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 from helpers.widgets import filter_explorer
 
 explorer = filter_explorer(model, layer=CORE_LAYER, size=SIZE, steps=STEPS)
 explorer
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Exercises
 #
 # Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, or ✗ with what
@@ -339,30 +339,30 @@ explorer
 # `(1, height, width, filters)`; return the mean response of filter `f`, with a 2-pixel border cropped.
 # It must be differentiable (TensorFlow ops, not numpy).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def my_loss(maps, f):
     return None   # your code
 
 print(checks.loss(my_loss))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2 — the normalised step.** Write `my_step(image, grad, eta)`: one gradient-*ascent* step of
 # length `eta` (the L2 norm of `new - image`), whatever the size of `grad`. What must happen when the
 # gradient is all zero?
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def my_step(image, grad, eta):
     return None   # your code
 
 print(checks.step(my_step))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3 — a filter that fails.** `gain(f)` runs the classic ascent on filter `f` of `EXERCISE_LAYER`
 # and returns its mean activation on the gray start image and on its pattern. Most filters reach at least
 # **10×** their start. Find one that does **not**, and say why, with one letter. `checks.scan(gain, filters)`
 # runs many with a progress bar (all 112 take about 40 s on 2 cores); here, the first 8:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 gain = functools.cache(lambda f: checks.filter_gain(model, EXERCISE_LAYER, f, size=SIZE, steps=STEPS, seed=SEED))
 n_filters = filters.layer_channels(model, EXERCISE_LAYER)
 for letter, reason in checks.REASONS.items():
@@ -371,19 +371,19 @@ found = checks.scan(gain, range(8))
 print(f"{EXERCISE_LAYER} has {n_filters} filters; the first 8, (start, final):")
 print({f: (round(start, 2), round(final, 2)) for f, (start, final) in found.items()})
 
-# %%
+# %% slideshow={"slide_type": "-"}
 FAILING_FILTER = None   # your answer: a filter number whose final < 10 x |start|
 WHY = None              # your answer: "a", "b" or "c"
 
 print(checks.failing_filter(gain, n_filters, FAILING_FILTER, WHY))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 4 — measure the noise.** Write `high_frequency_share(p)`: the share of a picture's power
 # above 1/4 cycle per pixel. Gray = the mean of the colours, mean removed; power = `|np.fft.fft2(gray)|²`;
 # a coefficient's frequency is `hypot(fx, fy)` with `np.fft.fftfreq` along each axis. Then compare the
 # classic and robust patterns of section 4: is robust clearly smoother?
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def high_frequency_share(p):
     return None   # your code
 
@@ -393,7 +393,7 @@ if high_frequency_share(classic.patterns[0]) is not None:
     r = np.mean([high_frequency_share(p) for p in robust.patterns])
     print(f"high-frequency share: classic {c:.2f}, robust {r:.2f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Going further
 #
 # * **Bigger and sharper**: `SIZE = 192`, `N_ATLAS = 64` (the textbook's 8×8 grid), `ROBUST_STEPS = 256`

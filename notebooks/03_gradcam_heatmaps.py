@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # Colab only: fetch the repository and install what it needs. Anywhere else (JupyterLab, a classroom
 # server, VS Code) this cell does nothing. Teachers: set REPO_URL once (docs/teaching/README.md).
 import os, subprocess, sys
@@ -32,7 +32,7 @@ else:
     os.chdir("/content/convnet-vis/notebooks")
     sys.path.insert(0, "/content/convnet-vis")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 3 · Grad-CAM: *where* in the picture is the evidence for a class?
 #
 # A classifier says "tiger cat". **Which pixels made it say so?** Grad-CAM (Selvaraju et al., 2017)
@@ -51,7 +51,7 @@ else:
 #
 # The model is EfficientNet-Lite0 (Tan & Le, 2019), embedded in the repository, so everything runs offline on a CPU.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["parameters"]
 # Parameters -- change these and re-run the notebook.
 MODEL_NAME = "efficientnet_lite0"   # offline. Online alternatives (Keras downloads the weights once):
                                     #   "vgg16" with LAYER = "block5_conv3" (14x14x512, DLwP 1st ed.),
@@ -59,8 +59,9 @@ MODEL_NAME = "efficientnet_lite0"   # offline. Online alternatives (Keras downlo
 IMAGE = "cat_and_coffee"            # a bundled photo (cat left, espresso right) or a path to your own picture
 LAYER = None                        # None = the last feature-map layer before global pooling
 CAT, ESPRESSO = 282, 967            # ImageNet class indices of "tiger cat" and "espresso"
+SEED = 0                            # the random weights of the sanity check (section 7)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # %matplotlib inline
 from pathlib import Path
 import numpy as np
@@ -83,7 +84,7 @@ for i, name, p in helpers.predict(model, image, top=5):
     print(f"  {i:4d} {name:<20s} {p:.3f}")
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The idea in ten lines
 #
 # Take the feature maps $A^k$ (here 7×7, 1280 channels) of a late convolutional layer and the
@@ -93,7 +94,7 @@ for i, name, p in helpers.predict(model, image, top=5):
 # 2. channel weight $\alpha^c_k$ = the gradient averaged over the map (one number per channel, per image);
 # 3. heatmap = $\mathrm{ReLU}(\sum_k \alpha^c_k A^k)$ — keep only evidence *for* the class; divide by the maximum.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def textbook_gradcam(model, image, class_index, layer_name, score="logit"):
     grad_model = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])  # -> [A, logits]
     x = tf.constant(image[None].astype("float32"))
@@ -110,7 +111,7 @@ def textbook_gradcam(model, image, class_index, layer_name, score="logit"):
 small = textbook_gradcam(model, image, CAT, LAYER)
 print(small.shape, small.min(), small.max())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Plain Keras and `tf.GradientTape`, nothing from `helpers`: our models output logits, so
 # `model.output` is the pre-softmax score (for a Keras model that ends in a softmax, take the Dense
 # layer's output instead). `helpers.gradcam` does the same with a compiled `tf.function` (no retracing
@@ -118,13 +119,13 @@ print(small.shape, small.min(), small.max())
 # single-sigmoid models. Check that both agree. Below: the map alone at the layer's grid (one square per
 # cell), then over the picture (`helpers.overlay`: colour map `turbo`, the colour fading out where the heat is low).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 heat = helpers.gradcam(model, image, CAT, LAYER)
 np.testing.assert_allclose(cam.upsample(small, image.shape[:2]), heat, atol=1e-3)
 print("textbook and helpers agree ✓")
 fig = show_cam_panels(image, small, overlaid=heat, title="Grad-CAM for 'tiger cat'", aspect=ASPECT)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Where Grad-CAM comes from: the Class Activation Map (CAM)
 #
 # Zhou et al. (2016, *Learning Deep Features for Discriminative Localization*) noticed that a network
@@ -139,7 +140,7 @@ fig = show_cam_panels(image, small, overlaid=heat, title="Grad-CAM for 'tiger ca
 # $\alpha_k = w_{ck} / (hw)$, the map before the ReLU is $\mathrm{CAM}^c / (hw)$, and it **sums to
 # $y^c - b_c$**. Elsewhere (any layer, any head) Grad-CAM still works: it *generalises* CAM. Check it:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 head = [l for l in model.layers if isinstance(l, keras.layers.Dense)][-1]
 between = model.layers[[l.name for l in model.layers].index(LAYER) + 1:]
 if all(isinstance(l, (keras.layers.GlobalAveragePooling2D, keras.layers.Dropout, keras.layers.Dense))
@@ -160,7 +161,7 @@ if all(isinstance(l, (keras.layers.GlobalAveragePooling2D, keras.layers.Dropout,
 else:
     print(f"{LAYER} is not followed by global average pooling + Dense only: CAM does not apply here")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Logit or probability?** The Grad-CAM paper (and keras.io) differentiates the logit $y^c$.
 # *Deep Learning with Python* differentiates the softmax probability $p_c$, whose gradient
 # $p_c (\nabla y^c - \sum_j p_j \nabla y^j)$ subtracts the evidence for every competing class, and
@@ -168,7 +169,7 @@ else:
 # per class: the rank correlation (do they order the places alike?) and the largest difference (are the
 # heights alike?).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 panels, titles = [], []
 probs = tf.nn.softmax(helpers.logits(model, image[None])[0]).numpy()
 for c in (CAT, ESPRESSO):
@@ -182,20 +183,20 @@ for c in (CAT, ESPRESSO):
         assert rho > 0.8 and gap > 1 / 3, (c, rho, gap)
 fig = show_overlays(image, panels, titles, ncols=4, size=2.4, aspect=ASPECT)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Reading the numbers.** On this photo both maps order the places alike (rank correlations above
 # 0.8) but their heights differ, by up to a third of the maximum or more: subtracting the rivals'
 # evidence changes how strongly a place counts more than which places count. For a very confident
 # model the probability's gradient itself fades: as $p_c \to 1$ the bracket
 # $\nabla y^c - \sum_j p_j \nabla y^j$ shrinks to 0 (and as $p_c \to 0$ the factor $p_c$ does).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Class discrimination: one picture, two answers
 #
 # The photo has a cat on the left and an espresso on the right; both classes are in the model's
 # top-5. A good explanation for "tiger cat" should light the cat, one for "espresso" the cup.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 maps = {c: helpers.gradcam(model, image, c, LAYER) for c in (CAT, ESPRESSO)}
 names = helpers.imagenet_class_names()
 half = image.shape[1] // 2
@@ -210,11 +211,11 @@ if IMAGE == "cat_and_coffee":
     assert maps[CAT][:, :half].sum() > maps[CAT][:, half:].sum()
     assert maps[ESPRESSO][:, half:].sum() > maps[ESPRESSO][:, :half].sum()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Stopping point.** If your class splits this lesson in two, stop here: exercises 1–3 in section 9
 # need only what you have seen so far. Next time, run all cells again and continue with section 4.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Which layer?
 #
 # The last feature-map layer (7×7) is coarse: each cell covers 32×32 pixels. Earlier layers have
@@ -222,7 +223,7 @@ if IMAGE == "cat_and_coffee":
 # them and the score. Does a finer map still tell the two classes apart? One layer of each size, the
 # last one (a block's output `_add` where there is one), for both classes:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 shapes = dict(helpers.layer_names(model, kinds="all", with_shapes=True))   # in forward order
 usable = set(cam.cam_layers(model))
 by_size = {}
@@ -242,32 +243,32 @@ for size in sorted(by_size):
           f"'{names[ESPRESSO]}' {1 - left[size, ESPRESSO]:4.0%} on the right (the cup)")
 fig = show_overlays(image, panels, titles, ncols=2, size=2.6, aspect=ASPECT)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Reading the numbers.** On this photo only the 7×7 map separates the classes: "tiger cat" on
 # the cat, "espresso" on the cup. At the 14×14 and 28×28 layers most of the "tiger cat" heat lies on
 # the **cup** half, and "espresso" spreads over both halves (the printed shares). A finer grid is no
 # use if the map no longer answers *which evidence is for this class*; on this photo only the last
 # layer's map does. That is why Grad-CAM's default is the last layer.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 if IMAGE == "cat_and_coffee" and sorted(by_size) == [7, 14, 28]:   # what the paragraph above says
     assert left[7, CAT] > 0.5 > left[7, ESPRESSO]
     assert all(left[size, CAT] < 0.5 for size in (14, 28)), left
     assert all(0.3 < left[size, ESPRESSO] < 0.7 for size in (14, 28)), left
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Counterfactual: what argues *against* the class?
 #
 # Negate the gradients (Selvaraju et al., §5): the map then shows the regions whose features
 # *lower* the "tiger cat" score — on our photo, the espresso.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 against = helpers.gradcam(model, image, CAT, LAYER, counterfactual=True)
 print(f"counterfactual 'tiger cat': {against[:, half:].sum() / max(against.sum(), 1e-9):.0%} of the heat on the right half")
 fig = show_overlays(image, [maps[CAT], against], ["evidence FOR 'tiger cat'", "evidence AGAINST 'tiger cat'"],
                     size=3.0, aspect=ASPECT)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Grad-CAM vs Grad-CAM++ vs Score-CAM
 #
 # * **Grad-CAM++** weights each location's positive gradient (through second derivatives); its authors
@@ -277,7 +278,7 @@ fig = show_overlays(image, [maps[CAT], against], ["evidence FOR 'tiger cat'", "e
 #   weight is the class probability of the masked image — one forward pass per channel, so
 #   `helpers` only tries the 32 most active channels, in batches.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 panels, titles = [], []
 for method in ("gradcam", "gradcam++", "scorecam"):
     m = helpers.gradcam(model, image, CAT, LAYER, method=method)
@@ -285,7 +286,7 @@ for method in ("gradcam", "gradcam++", "scorecam"):
     titles.append(f"{method}: {m[:, :half].sum() / m.sum():.0%} of the heat on the left")
 fig = show_overlays(image, panels, titles, size=2.8, aspect=ASPECT)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Sanity check: does the map depend on the model at all?
 #
 # Adebayo et al. (2018) asked a simple question: if we **destroy the model's weights**, layer by
@@ -295,11 +296,11 @@ fig = show_overlays(image, panels, titles, size=2.8, aspect=ASPECT)
 # **guided backprop** (Springenberg et al., 2015), a popular sharp-looking saliency method.
 # Each step is a new copy (the one before stays as it was); `model` itself is never touched.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 base_cam = helpers.gradcam(model, image, CAT)
 base_gb = helpers.guided_backprop(model, image, CAT)
 steps, rho_cam, rho_gb, all_maps = [], [], [], []
-for name, randomised in helpers.cascading_randomization(model, seed=0, steps=8):
+for name, randomised in helpers.cascading_randomization(model, seed=SEED, steps=8):
     m_cam = helpers.gradcam(randomised, image, CAT)
     m_gb = helpers.guided_backprop(randomised, image, CAT)
     steps.append(name)
@@ -310,7 +311,7 @@ shown = [all_maps[i] for i in (0, 1, len(all_maps) // 2, -1)]
 for s, a, b in zip(steps, rho_cam, rho_gb):
     print(f"{s:<12s} Grad-CAM {a:+.2f}   guided backprop {b:+.2f}")
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig = plot_similarity_curves(steps, {"Grad-CAM": rho_cam, "guided backprop": rho_gb})
 def stretch(g):  # display only: a few very bright pixels would leave the rest black
     return np.clip(g / max(np.percentile(g, 99), 1e-7), 0, 1)
@@ -321,7 +322,7 @@ fig3 = show_pictures([stretch(g) for _, _, g in shown], [f"guided BP, {n}" for n
 assert rho_cam[1] < 0.5, "Grad-CAM should change once the classifier weights are random"
 assert min(rho_gb[:3]) > 0.8, "guided backprop barely changes: it mostly shows edges of the image"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Reading the plot.** As soon as the top layer is random, Grad-CAM's map is unrelated to the
 # original one (it follows the model). Guided backprop's map keeps a rank correlation near 1 for
 # several steps: it is mostly an edge detector of the *image*, whatever the weights say. Sharp,
@@ -333,14 +334,14 @@ assert min(rho_gb[:3]) > 0.8, "guided backprop barely changes: it mostly shows e
 # a method; toggle the counterfactual; move alpha. Switching the class does not re-run the network's
 # forward pass (the feature maps are cached), and alpha only re-blends.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 from helpers.widgets import gradcam_explorer
 
 explorer = gradcam_explorer(model, IMAGE)
 explorer
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Exercises
 #
 # Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, ✗ with
@@ -350,53 +351,53 @@ explorer
 # **Exercise 1.** Grad-CAM's channel weights: write `my_weights(grads)` that takes a gradient
 # array `(h, w, channels)` and returns one weight per channel.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def my_weights(grads):
     return None   # your code: one number per channel
 
 print(checks.weights(my_weights))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2.** Class "cup" (index 968) is also in the top-5. What fraction of its Grad-CAM heat
 # lies on the right half of the picture? Store it in `cup_right` (a number between 0 and 1).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 cup_right = None   # your code: use helpers.gradcam(model, image, 968, LAYER) and `half`
 
 print(checks.share_right(helpers.gradcam(model, image, 968, LAYER), cup_right))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3.** Your own Grad-CAM: compute the map of class "espresso" at the 14×14 layer of
 # section 4 (`by_size[14]`) with your own `GradientTape` code (you may adapt `textbook_gradcam`).
 # Store it in `espresso_map`, at the layer's resolution or the picture's (upsampled any standard way:
 # `cv2.resize`, Pillow, `tf.image.resize`, ...; the check compares the value at each of the layer's cells).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 espresso_map = None   # your code
 
 print(checks.own_gradcam(model, image, ESPRESSO, by_size.get(14, LAYER), espresso_map, other_class=CAT))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 4.** Sanity check by hand: randomise only the top group (`steps=1`) and compute the
 # Spearman correlation between the original and the randomised **gradient saliency**
 # (`helpers.gradient_saliency`) for "tiger cat". Store it in `rho_saliency`. Does plain
 # saliency behave more like Grad-CAM or like guided backprop?
 
-# %%
+# %% slideshow={"slide_type": "-"}
 rho_saliency = None   # your code: for name, rnd in helpers.cascading_randomization(model, steps=1): ...
 
 print(checks.rho_saliency(model, image, CAT, rho_saliency))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 5.** Which layer would give Grad-CAM cells that cover **8×8 pixels** of the 224-pixel
 # picture? Name one (any layer with the right grid counts).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 EIGHT_PIXEL_LAYER = None   # your answer: a layer name
 
 print(checks.layer_of_size(model, EIGHT_PIXEL_LAYER, size=model.input_shape[1] // 8))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # * Grad-CAM = ReLU(feature maps weighted by their spatially averaged gradients), normalised with an epsilon.

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # Colab only: fetch the repository and install what it needs. Anywhere else (JupyterLab, a classroom
 # server, VS Code) this cell does nothing. Teachers: set REPO_URL once (docs/teaching/README.md).
 import os, subprocess, sys
@@ -32,7 +32,7 @@ else:
     os.chdir("/content/convnet-vis/notebooks")
     sys.path.insert(0, "/content/convnet-vis")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 4 · Debug a model you trained: catch a shortcut with all three techniques
 #
 # Notebooks 1–3 looked inside a network someone else trained, on photos where nobody knows the
@@ -59,7 +59,7 @@ else:
 # `PRETRAINED = True`: the two models then load weights trained once with these settings
 # (`scripts/make_pretrained.py`) instead of training 30 times.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["parameters"]
 # Parameters -- change these and re-run the notebook.
 PRETRAINED = False   # True: load the bundled weights (trained with exactly these settings) instead of training
 SEED = 0             # same seed: the same images (bit for bit) and the same initial weights
@@ -75,7 +75,7 @@ POOLING = "max"      # global max pooling at the head: a small local cue (a corn
 BATCH_NORM = True    # BatchNormalization after each pooling layer (section 2 says why)
 TOLERANCE = 15       # pointing game: a peak up to 15 px outside a box still counts (Zhang et al.'s protocol)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # %matplotlib inline
 import tempfile
 import time
@@ -96,7 +96,7 @@ SETTINGS = dict(SEED=SEED, N_TRAIN=N_TRAIN, N_TEST=N_TEST, EPOCHS=EPOCHS, FILTER
                 LEARNING_RATE=LEARNING_RATE, MARKER_RATE=MARKER_RATE, BATCH_NORM=BATCH_NORM)  # for PRETRAINED
 print("classes:", CLASSES)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The data: shapes with ground truth, and a planted shortcut
 #
 # `datasets.shortcut_splits` makes five sets, each from its own seed:
@@ -111,7 +111,7 @@ print("classes:", CLASSES)
 # Every image comes with the object's box and the marker's box, `(x0, y0, x1, y1)` in pixels:
 # below, the object's box is solid white, the marker's dashed.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 t = time.perf_counter()
 splits = datasets.shortcut_splits(N_TRAIN, N_TEST, seed=SEED, rate=MARKER_RATE)
 print(f"generated {sum(len(d) for d in splits.values())} images in {time.perf_counter() - t:.1f} s")
@@ -122,7 +122,7 @@ train = splits["train"]
 fig = show_pictures(train.images[:8], [CLASSES[c] for c in train.labels[:8]], size=2.0, ncols=8,
                     boxes=train.boxes[:8], marker_boxes=train.marker_boxes[:8])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · A small convnet in the textbook's style
 #
 # Four 3×3 convolutions (`FILTERS`: 32, 32, 64, 64 filters, ReLU; the book has 32, 64, 128, 128),
@@ -137,19 +137,19 @@ fig = show_pictures(train.images[:8], [CLASSES[c] for c in train.labels[:8]], si
 # in a 15×15 map). Measured once without batch norm (2026-12-02, seed 0, 2 epochs on the marker-free
 # `fixed_train`): the loss stayed at 0.69 (ln 2, chance) and the clean accuracy at 50 %.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 model = training.small_convnet(class_names=CLASSES, seed=SEED, filters=FILTERS, pooling=POOLING,
                                batch_norm=BATCH_NORM)
 for name, shape in helpers.layer_names(model, kinds="all", with_shapes=True):
     print(f"  {name:8s} {' x '.join(map(str, shape))}")
 print(f"{model.count_params():,} parameters")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Training is the textbook's two calls: `compile` (the optimiser, the loss on the logits, a metric)
 # and `fit` (Keras draws a progress bar per epoch). `training.batches` hands `fit` the pictures in
 # shuffled batches of 32. With `PRETRAINED = True` the weights are loaded instead of fitted.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def compile_and_fit(model, data, which):
     keras.utils.set_random_seed(SEED)   # the same seed: the same shuffling
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE),
@@ -172,7 +172,7 @@ folder = Path(tempfile.mkdtemp(prefix="convnet_vis_"))   # save it, load it back
 model.save(folder / "shortcut.keras")
 shortcut_model = helpers.load_model(folder / "shortcut.keras", class_names=CLASSES)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Is it right for the right reason? Three test sets
 #
 # **Exercise 1 — predict before you measure.** The validation accuracy is high. What will the
@@ -180,16 +180,16 @@ shortcut_model = helpers.load_model(folder / "shortcut.keras", class_names=CLASS
 # (a) about 98 %, (b) about 50 % (chance), (c) about 0 %. Set `ANSWER_1` to `"a"`, `"b"` or `"c"`,
 # then run the next cell.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 ANSWER_1 = None
 
-# %%
+# %% slideshow={"slide_type": "-"}
 acc_before = {name: training.accuracy(shortcut_model, splits[name]) for name in ("val", "clean", "swapped")}
 for name, acc in acc_before.items():
     print(f"  {name:8s} accuracy {acc:6.1%}")
 print(checks.swapped_prediction(ANSWER_1, acc_before["swapped"]))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # How to read the three numbers: a model that learned the *shapes* scores about the same on all
 # three sets. A model that reads the *marker* is near chance on `clean` (no marker to read) and
 # near 0 % on `swapped` (the marker sits on the wrong class). Accuracy tells us *that* something is
@@ -209,7 +209,7 @@ print(checks.swapped_prediction(ANSWER_1, acc_before["swapped"]))
 # grown box covers more of the image, so compare every hit rate with **chance**: how often a
 # peak dropped at random would hit the same grown boxes (`ev.pointing_chance`).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 swapped = splits["swapped"]
 probe = swapped.subset(np.flatnonzero(swapped.has_marker)[:N_CAM])   # circles with the marker
 
@@ -230,24 +230,24 @@ chance = {"marker": ev.pointing_chance(probe.marker_boxes, TOLERANCE),
 for k, v in scores_before.items():
     print(f"  {k}: {v:6.1%}" + (f"   (chance {chance[k.split()[-1]]:.0%})" if k.startswith("peak") else ""))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Five of them: the heat over the picture (top; the picture in grey so that every colour is the
 # heat's, the marker region zoomed in the corner) and the heat alone (below). Solid box: the object;
 # dashed box: the marker.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 pred = training.predict_classes(shortcut_model, probe.images[:5])
 fig = show_boxed_cams(probe.images[:5], {"Grad-CAM": heat_before[:5]}, boxes=probe.boxes[:5],
                       marker_boxes=probe.marker_boxes[:5], titles=[f"said {CLASSES[p]}" for p in pred])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Activations: which channel fires on the marker?
 #
 # First the textbook's picture of a convnet: convolution and pooling layers, each pooling layer
 # halving the maps. Below, the most active channel of every layer for a swapped image (the marker is
 # top-left).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 image = probe.images[0]
 acts = helpers.activations(shortcut_model, image)   # every conv and pooling layer
 strongest = {name: maps[..., int(maps.mean(axis=(0, 1)).argmax())] for name, maps in acts.items()}
@@ -255,7 +255,7 @@ fig = show_pictures(strongest.values(), [f"{n}\n{' x '.join(map(str, m.shape))}"
                     cmap="viridis", size=2.0, ncols=len(acts))
 print(" -> ".join(f"{m.shape[0]}" for m in acts.values()))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Which channel of `conv2` is a **marker detector**? Score every channel by its mean activation
 # inside the marker box minus its mean activation elsewhere, averaged over the probe images
 # (`ev.box_selectivity`): a detector scores high.
@@ -264,17 +264,17 @@ print(" -> ".join(f"{m.shape[0]}" for m in acts.values()))
 # `np.argsort`) and set `ANSWER_2` to its channel number. Every channel within 10 % of the best
 # score counts.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 maps = helpers.activations(shortcut_model, probe.images, layers=[DETECTOR_LAYER])[DETECTOR_LAYER]
 selectivity = ev.box_selectivity(maps, probe.marker_boxes, image_size=image.shape[0])
 print(f"{DETECTOR_LAYER}: {maps.shape[-1]} channels; selectivity from {selectivity.min():.2f} "
       f"to {selectivity.max():.2f}, median {np.median(selectivity):.2f}")
 
-# %%
+# %% slideshow={"slide_type": "-"}
 ANSWER_2 = None
 print(checks.marker_channel(ANSWER_2, selectivity))
 
-# %%
+# %% slideshow={"slide_type": "-"}
 detector = int(np.argmax(selectivity))
 clean_circle = splits["clean"].images[np.flatnonzero(splits["clean"].labels == 0)[0]]
 with_marker, marker_at = datasets.add_marker(clean_circle)
@@ -284,14 +284,14 @@ fig = show_pictures([clean_circle, pair[0], with_marker, pair[1]],
                     ["no marker", f"channel {detector}: max {pair[0].max():.2f}",
                      "marker added", f"channel {detector}: max {pair[1].max():.2f}"], cmap="viridis", size=2.4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Filter visualisation: what does the detector want to see?
 #
 # Gradient ascent (notebook 2) on the input pixels, maximising the detector channel's mean
 # response, beside three channels of median selectivity. All at one scale: the 64-px corner of a
 # picture with the marker at its true size (dashed box), and the 64-px patterns.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 others = [int(c) for c in np.argsort(selectivity)[len(selectivity) // 2:][:3]]
 result = helpers.visualize_filters(shortcut_model, DETECTOR_LAYER, [detector, *others], size=64, steps=30)
 corner = with_marker[:64, :64]   # the marker sits at (4, 4)..(16, 16)
@@ -301,16 +301,16 @@ drive = helpers.filter_activations(shortcut_model, DETECTOR_LAYER, np.stack([wit
 print(f"channel {detector}: mean response {drive[0, detector]:.3f} with the marker, "
       f"{drive[1, detector]:.3f} without; its own pattern reaches {result.final_activation[0]:.2f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3 — move the marker.** The marker was always in the top-left corner during training.
 # Stamp it in the bottom-right corner of clean circles instead (`datasets.add_marker(img,
 # "bottom-right")`): does the heat follow it? Guess first, set `ANSWER_3` to `True` or `False`,
 # then run the check, which plays the pointing game on the moved marker.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 ANSWER_3 = None
 
-# %%
+# %% slideshow={"slide_type": "-"}
 circles = splits["clean"].subset(np.flatnonzero(splits["clean"].labels == 0)[:40])
 moved = [datasets.add_marker(img, "bottom-right") for img in circles.images]
 moved_images, moved_boxes = np.stack([m[0] for m in moved]), np.array([m[1] for m in moved])
@@ -324,14 +324,14 @@ fig = show_boxed_cams(moved_images[:5], {"marker moved": heat_moved[:5]}, boxes=
                       titles=[f"said {CLASSES[s]}\npeak {'on' if h else 'off'} the marker"
                               for s, h in zip(said[:5], hits_moved[:5])])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · The fix: make the marker useless, retrain, measure again
 #
 # We cannot always remove a shortcut from real data, but we can break its link to the label. In
 # `fixed_train` the marker is on half of the circles *and* half of the squares, so it carries no
 # information about the class. Same architecture, same seed, same number of epochs.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fixed = training.small_convnet(class_names=CLASSES, seed=SEED, filters=FILTERS, pooling=POOLING,
                                batch_norm=BATCH_NORM)
 compile_and_fit(fixed, splits["fixed_train"], "fixed")
@@ -345,7 +345,7 @@ for name in acc_before:
 for k in scores_before:
     print(f"{k:16s} {scores_before[k]:8.1%} {scores_after[k]:8.1%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Grad-CAM and LayerCAM: where the peak falls, and how concentrated the heat is
 #
 # Our model ends with global **max** pooling: each channel's logit contribution comes from *one*
@@ -356,7 +356,7 @@ for k in scores_before:
 # LayerCAM's heat to be more concentrated on the evidence. Whether its *peak* lands in the right
 # box more often is a separate question. Same model, same images, one argument changed:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 layer_heat, layercam = {}, {}
 for tag, m in (("before", shortcut_model), ("after", fixed_model)):
     layer_heat[tag], layercam[tag] = explain(m, probe, "layercam")
@@ -370,7 +370,7 @@ print(f"heat inside the box the model uses -- marker before: LayerCAM {layercam[
       f"Grad-CAM {scores_before['heat on marker']:.0%}; object after: LayerCAM "
       f"{layercam['after']['heat on object']:.0%}, Grad-CAM {scores_after['heat on object']:.0%}")
 
-# %%
+# %% slideshow={"slide_type": "-"}
 said_after = training.predict_classes(fixed_model, probe.images[:5])
 rows = {"Grad-CAM, before": heat_before[:5], "LayerCAM, before": layer_heat["before"][:5],
         "Grad-CAM, after": heat_after[:5], "LayerCAM, after": layer_heat["after"][:5]}
@@ -378,7 +378,7 @@ fig = show_boxed_cams(probe.images[:5], rows, boxes=probe.boxes[:5], marker_boxe
                       heat_alone=False, titles={"Grad-CAM, after": [f"said {CLASSES[p]}" for p in said_after],
                               "Grad-CAM, before": [f"said {CLASSES[p]}" for p in pred]})
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What holds from run to run.** Measured on 2026-12-02 with these settings, in five trainings (seeds
 # 0, 1 and 2 and the bundled weights on one machine, seed 0 on another): before the fix LayerCAM put
 # 24–30 % of its heat inside the 12-px marker box, Grad-CAM 7–14 %; after the fix LayerCAM put 27–35 % of
@@ -392,18 +392,18 @@ fig = show_boxed_cams(probe.images[:5], rows, boxes=probe.boxes[:5], marker_boxe
 # The three explorers of notebooks 1–3 work on your model unchanged. Pick a layer, a channel, a
 # class; upload your own drawing of a circle or a square (it is resized to 150×150).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 from helpers.widgets import activation_explorer, filter_explorer, gradcam_explorer
 
 gradcam_explorer(shortcut_model, probe.images[1])
 
-# %%
+# %% slideshow={"slide_type": "-"}
 activation_explorer(shortcut_model, probe.images[1], layer=DETECTOR_LAYER, channel=detector)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 filter_explorer(fixed_model, layer="conv3", size=64)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # * A high validation accuracy does not show that a model is right for the right reason when the
@@ -419,7 +419,7 @@ filter_explorer(fixed_model, layer="conv3", size=64)
 # Intelligence, 2020); Lapuschkin et al., *Unmasking Clever Hans predictors* (Nature
 # Communications, 2019): a real classifier that recognised horses by a copyright tag.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(f"swapped accuracy {acc_before['swapped']:.0%} -> {acc_after['swapped']:.0%}; "
       f"clean accuracy {acc_before['clean']:.0%} -> {acc_after['clean']:.0%}")
 print(f"peak on marker {scores_before['peak on marker']:.0%} -> {scores_after['peak on marker']:.0%}; "

@@ -250,13 +250,14 @@ def mark_slides(nb: nbformat.NotebookNode) -> str:
 
     When any cell of the notebook already has ``slideshow`` metadata, that is the author's split
     and it is kept as is ("metadata"). Otherwise ("headings"): a ``#`` or ``##`` heading starts a
-    slide, a ``###`` heading a sub-slide (below it, arrow down); a cell that draws a picture, or a
-    paragraph, starts a sub-slide when the current one already holds a picture, so a slide holds one
+    slide, a ``###`` heading a sub-slide (below it, arrow down); a paragraph that follows code starts
+    a sub-slide (the notebooks' rhythm is prose, then the code that shows it: one idea), and so does a
+    cell that draws a picture when the current one already holds a picture, so a slide holds one
     idea and its picture; the Colab set-up cell is skipped. Returns which rule was used.
     """
     if any("slideshow" in cell.metadata for cell in nb.cells):
         return "metadata"
-    picture_on_slide = False
+    picture_on_slide = after_code = False
     first = True
     for cell in nb.cells:
         kind = "-"
@@ -267,6 +268,8 @@ def mark_slides(nb: nbformat.NotebookNode) -> str:
             kind = "slide"
         elif head.startswith("### "):
             kind = "subslide"
+        elif cell.cell_type == "markdown" and after_code:
+            kind = "subslide"
         elif picture_on_slide and (_has_picture(cell) or cell.cell_type == "markdown"):
             kind = "subslide"
         if kind in ("slide", "subslide"):
@@ -274,6 +277,7 @@ def mark_slides(nb: nbformat.NotebookNode) -> str:
         if kind != "skip":
             first = False
             picture_on_slide = picture_on_slide or _has_picture(cell)
+            after_code = cell.cell_type == "code"
         cell.metadata["slideshow"] = {"slide_type": kind}
     return "headings"
 
@@ -459,9 +463,10 @@ def slides_page(records: list[tuple[str, str, str]]) -> str:
         f'<ul class="slides-list">\n{items}\n</ul>', "",
         "Where a slide starts: when a notebook's cells carry `slideshow` metadata (JupyterLab's property "
         "inspector, *Slide Type*), those are used as they are (\"metadata\"). Otherwise (\"headings\") each "
-        "`#` or `##` heading starts a slide, each `###` heading a sub-slide, and a paragraph or a cell "
-        "that draws a picture starts a sub-slide when the slide already holds a picture; the Colab "
-        "set-up cell is left out.", ""])
+        "`#` or `##` heading starts a slide, each `###` heading a sub-slide, a paragraph that follows code "
+        "starts a sub-slide, and so does a cell that draws a picture when the slide already holds one; "
+        "the Colab set-up cell is left out. The tutorial notebooks carry such marks, written once by this "
+        "rule and kept with them, so an author can move a cut in JupyterLab.", ""])
 
 
 ANSWER_PAGE = """# Answer key: {title}

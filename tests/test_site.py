@@ -119,10 +119,12 @@ def test_slides_are_cut_at_headings_and_one_picture_per_slide():
     nb = _cells(("code", "import google.colab", False), ("md", "# Title\ntext", False), ("code", "x = 1", False),
                 ("md", "## Part 1", False), ("code", "plot()", True), ("md", "What the plot shows", False),
                 ("code", "plot()", True), ("code", "plot()", True), ("md", "### Detail", False),
-                ("md", "## Part 2", False))
+                ("md", "## Part 2", False), ("md", "more prose", False), ("code", "y = 2", False),
+                ("md", "the next idea", False))
     assert build_site.mark_slides(nb) == "headings"
     kinds = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
-    assert kinds == ["skip", "slide", "-", "slide", "-", "subslide", "-", "subslide", "subslide", "slide"]
+    assert kinds == ["skip", "slide", "-", "slide", "-", "subslide", "-", "subslide", "subslide", "slide",
+                     "-", "-", "subslide"]
 
 
 def test_the_authors_slide_metadata_is_kept():
@@ -143,6 +145,40 @@ def test_timings_come_from_nbclients_timestamps():
     assert record["seconds"] == pytest.approx(12.6)
     assert record["slowest"][0] == (pytest.approx(10.0), 3, "2 · Slow part")
     assert record["started"].isoformat().startswith("2026-12-02T10:00:00")
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob(build_site.TUTORIALS)), ids=lambda p: p.stem)
+def test_every_cell_of_a_tutorial_notebook_is_marked_for_the_slides(path):
+    """The decks are cut where the notebook's author marked them (``slideshow`` metadata, as RISE and
+    JupyterLab's property inspector write it), the Colab set-up cell left out."""
+    nb = nbformat.read(path, as_version=4)
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    allowed = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+    assert all(k in allowed for k in kinds), [(i, k) for i, k in enumerate(kinds) if k not in allowed]
+    first = next(i for i, c in enumerate(nb.cells) if not build_site.is_colab_cell(c))
+    assert kinds[first] == "slide"
+    assert all(k == "skip" for c, k in zip(nb.cells, kinds) if build_site.is_colab_cell(c))
+
+
+def test_each_slide_of_the_real_course_holds_at_most_one_picture():
+    executed = build_site.executed_notebooks(EXECUTED) if EXECUTED.is_dir() else []
+    if not executed:
+        pytest.skip("no executed notebooks in build/executed/ (make notebooks)")
+    crowded = []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        build_site.replace_widgets_with_stills(nb)   # as the decks are written
+        build_site.mark_slides(nb)
+        pictures, start = 0, 0
+        for i, cell in enumerate(nb.cells + [nbformat.v4.new_markdown_cell("")]):
+            kind = cell.metadata.get("slideshow", {}).get("slide_type", "slide")
+            if kind in ("slide", "subslide"):
+                if pictures > 1:
+                    crowded.append(f"{path.stem}: cells {start}-{i - 1} hold {pictures} pictures")
+                pictures, start = 0, i
+            if kind != "skip":
+                pictures += build_site._has_picture(cell)
+    assert crowded == []
 
 
 def test_slides_link_the_pictures_the_site_already_holds(tmp_path):
@@ -331,6 +367,24 @@ def _open_all(site: Path, pages: list[str], check):
     return outside, errors
 
 
+# Visit every slide of a deck (no transition); for each: is it taller than the view, and if so, does
+# it scroll far enough to show its last line?
+SLIDE_HEIGHTS = """() => {
+  Reveal.configure({transition: "none"});
+  const limit = Reveal.getConfig().height;   // slide units; reveal.js scales the slide area to the window
+  return Reveal.getSlides().map(slide => {
+    const {h, v} = Reveal.getIndices(slide);
+    Reveal.slide(h, v);
+    const taller = slide.scrollHeight > limit * 1.02;
+    const fits = slide.getBoundingClientRect().bottom <= window.innerHeight + 2;   // the box, in the window
+    slide.scrollTop = slide.scrollHeight;
+    const scrolls = slide.scrollTop > 0 && slide.scrollTop + slide.clientHeight >= slide.scrollHeight - 2;
+    slide.scrollTop = 0;
+    return [taller, taller ? scrolls && fits : true];
+  });
+}"""
+
+
 def _typeset(page, timeout=30_000):
     """Wait for MathJax to finish (its startup promise), then count its output elements."""
     page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=timeout)
@@ -474,6 +528,7 @@ def test_the_real_course_works_offline_in_chromium(real_site):
                 problems.append(f"{rel}: no picture shown")
         if rel.endswith(".slides.html"):
             page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+            tall[rel] = page.evaluate(SLIDE_HEIGHTS)
         if stem == result["notebooks"][min(2, len(result["notebooks"]) - 1)]:  # what a page and a slide look like
             SHOTS.mkdir(parents=True, exist_ok=True)
             if rel.endswith(".slides.html"):
@@ -481,7 +536,13 @@ def test_the_real_course_works_offline_in_chromium(real_site):
                 page.wait_for_timeout(1000)
             page.screenshot(path=str(SHOTS / (Path(rel).name.replace(".html", "") + ".png")))
 
+    tall = {}
     outside, errors = _open_all(site, pages, check)
     assert outside == [], outside
     assert errors == [], errors
     assert problems == []
+    # every slide taller than the view scrolls to its last line; the course has such slides
+    stuck = [(rel, i) for rel, slides in tall.items() for i, (taller, scrolls) in enumerate(slides)
+             if taller and not scrolls]
+    assert stuck == [], stuck
+    assert sum(taller for slides in tall.values() for taller, _ in slides) >= 1
