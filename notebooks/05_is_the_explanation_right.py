@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # Colab only: fetch the repository and install what it needs. Anywhere else (JupyterLab, a classroom
 # server, VS Code) this cell does nothing. Teachers: set REPO_URL once (docs/teaching/README.md).
 import os, subprocess, sys
@@ -32,7 +32,7 @@ else:
     os.chdir("/content/convnet-vis/notebooks")
     sys.path.insert(0, "/content/convnet-vis")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 5 · Is the explanation right? Occlusion, faithfulness curves and honest baselines
 #
 # Notebook 3 drew *where* Grad-CAM finds the evidence for a class, and its sanity check showed that the
@@ -49,7 +49,7 @@ else:
 #    say honestly where a baseline comes close or wins, and why (the artefact that ROAD fixes);
 # 5. tell apart the questions answered by the cascading-randomisation sanity check and by these metrics.
 
-# %%
+# %% slideshow={"slide_type": "-"} tags=["parameters"]
 # Parameters -- change these and re-run the notebook.
 MODEL_NAME = "efficientnet_lite0"   # offline, embedded in the repository
 PHOTOS = {"coffee": 967, "chelsea": 285, "cat_and_coffee": 967}   # photo -> class (espresso, Egyptian cat)
@@ -57,8 +57,9 @@ TABLE = ("coffee", "chelsea")       # the photos of the ranking table (their cla
 PATCH, STRIDE = 56, 28              # occlusion's grey square and its step, in pixels (1 + 7 x 7 = 50 passes)
 RISE_MASKS = 300                    # RISE's random masks (the paper used 4000-8000; fewer = noisier, faster)
 STEPS = 16                          # points on each deletion / insertion curve (+1): one forward pass each
+SEED = 0                            # RISE's masks and the random baseline map
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # %matplotlib inline
 import time
 import numpy as np
@@ -85,7 +86,7 @@ for p, c in PHOTOS.items():
     print(f"{p:<15s} '{names[c]}' p = {probability(photos[p], c):.3f} | top-2: "
           + ", ".join(f"{n} {q:.3f}" for _, n, q in top))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The idea in ten lines: occlusion is a loop of forward passes
 #
 # Paint a grey square over part of the picture and ask the model again. If the class probability
@@ -94,7 +95,7 @@ for p, c in PHOTOS.items():
 # ImageNet mean colour, what a normalised input calls zero: "nothing here". No gradients, no layer
 # names, nothing about the architecture: this works on any classifier.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 GREY = np.array([123.68, 116.78, 103.94], np.float32)   # the ImageNet mean colour
 
 
@@ -119,7 +120,7 @@ ours = helpers.occlusion(model, image, 967, patch=56, stride=56)       # 1 + 4 x
 np.testing.assert_allclose(mine, ours, atol=1e-3)
 print("textbook and helpers agree ✓ (largest difference", f"{np.abs(mine - ours).max():.1e})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `helpers.occlusion` does the same through a compiled forward pass in fixed-size batches (memory stays
 # bounded), lets squares overlap (`stride` < `patch`: each pixel gets the *mean* fall of the squares
 # that covered it, a smoother map) and adds one square flush with the far edge when the steps leave a
@@ -131,7 +132,7 @@ print("textbook and helpers agree ✓ (largest difference", f"{np.abs(mine - our
 # Both give a (224, 224) map in [0, 1]. The **Spearman rank correlation** (notebook 3) says whether
 # they order the pixels alike: 1 = same order, 0 = unrelated.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 gradcam_maps, occlusion_maps, rho = {}, {}, {}
 for p, c in PHOTOS.items():
     gradcam_maps[p] = helpers.gradcam(model, photos[p], c)
@@ -142,7 +143,7 @@ for p in PHOTOS:
     show_overlays(photos[p], [gradcam_maps[p], occlusion_maps[p]], ["Grad-CAM", f"occlusion {PATCH}/{STRIDE}"],
                   size=2.3, aspect=2.0 if p == "cat_and_coffee" else 1.0, suptitle=f"{p}: '{names[PHOTOS[p]]}'")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Reading the numbers.** For "espresso" the two maps order the pixels alike on both photos with a
 # cup. On `chelsea` they do not: the rank correlation is below zero (the figures: the peaks lie apart).
 # Which one is right is a question for the model, and section 3 asks it. First, a trap. Occlusion scores
@@ -150,7 +151,7 @@ for p in PHOTOS:
 # (285) are close. Hide one square (the hottest of occlusion's map for "tiger cat") and see where the
 # probability goes, for two square sizes:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 if list(PHOTOS)[:3] == ["coffee", "chelsea", "cat_and_coffee"]:   # what the paragraph above says
     assert rho["coffee"] > 0.5 and rho["cat_and_coffee"] > 0.5 and rho["chelsea"] < 0.3, rho
 TIGER, EGYPTIAN, image = 282, 285, photos["cat_and_coffee"]
@@ -166,14 +167,14 @@ for patch, stride in ((56, 28), (32, 32)):
           f"Egyptian cat {q0[EGYPTIAN]:.3f} -> {q1[EGYPTIAN]:.3f}, "
           f"all five cat classes {q0[281:286].sum():.3f} -> {q1[281:286].sum():.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With one square size the hottest square for "tiger cat" lies on the **cup**: hiding it moves
 # probability from "tiger cat" to "Egyptian cat" while the five cat classes together change far less
 # (the printed numbers). Occlusion faithfully reports what the *probability* of one class does, and here
 # that is not "where the cat is". Prefer a class with no close rival (espresso), or read the map of the
 # rival classes too.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Deletion and insertion: act on the map and watch the model
 #
 # Petsiuk et al. (2018) turned "is the map right?" into two experiments with forward passes only:
@@ -188,7 +189,7 @@ for patch, stride in ((56, 28), (32, 32)):
 # maps made **with no model at all**: uniform noise, Sobel edges, a centred Gaussian. A method is only
 # as good as its margin over these.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def all_maps(p, c):
     """Every map of photo p for class c: name -> (224, 224) in [0, 1]."""
     maps = {m: helpers.gradcam(model, photos[p], c, method=m) for m in ("gradcam", "gradcam++", "layercam")}
@@ -196,9 +197,9 @@ def all_maps(p, c):
     for layer in LAYERS[1:]:
         maps[f"gradcam@{layer}"] = helpers.gradcam(model, photos[p], c, layer)
     maps["occlusion"] = occlusion_maps[p]
-    maps["rise"] = helpers.rise(model, photos[p], c, masks=RISE_MASKS, seed=0)
+    maps["rise"] = helpers.rise(model, photos[p], c, masks=RISE_MASKS, seed=SEED)
     for kind in BASELINE_KINDS:                                   # random, sobel, centre
-        maps[kind] = helpers.baseline_map(kind, photos[p])
+        maps[kind] = helpers.baseline_map(kind, photos[p], seed=SEED)
     return maps
 
 
@@ -215,23 +216,23 @@ for p in TABLE:
 print(f"{sum(len(m) for m in maps.values())} maps, {2 * len(curves)} curves in {time.perf_counter() - t0:.0f} s")
 print(format_ranking(areas, TABLE, baselines=BASELINE_KINDS))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The table: for each map its deletion and insertion area on each photo, the means over the photos,
 # and its rank by each mean (1 = best); `*` marks the model-free baselines. The curves behind one column:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 p = "chelsea"
 shown = ("gradcam", "scorecam", "occlusion", "rise") + BASELINE_KINDS
 fig = plot_faithfulness_curves({n: curves[p, n] for n in shown}, baselines=BASELINE_KINDS,
                                title=f"{p}, '{names[PHOTOS[p]]}': deletion and insertion")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Honest baselines: where a map with no model comes close, or wins
 #
 # Read every method against the three starred rows. The next cell says, from the table, which baselines
 # score at least as well as Grad-CAM (or within 0.03 of it) on each photo.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def verdict(p, k):
     """Which model-free maps match or beat Grad-CAM on photo p, metric k (0 deletion, 1 insertion)."""
     ours, sign = areas["gradcam"][p][k], (1 if k == 0 else -1)           # deletion: lower is better
@@ -252,7 +253,7 @@ if TABLE == ("coffee", "chelsea") and STEPS == 16:              # what the text 
                areas[m]["coffee"][1] > max(areas[b]["coffee"][1] for b in ("centre", "sobel"))
                for m in ("gradcam", "occlusion", "rise"))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Deletion rewards destruction.** The random and Sobel maps delete *scattered* pixels, so after a few
 # steps the whole picture is covered in grey speckles, a texture the model never saw in training, and
 # the probability of any class collapses. The curve then measures how badly the picture was wrecked,
@@ -265,7 +266,7 @@ if TABLE == ("coffee", "chelsea") and STEPS == 16:              # what the text 
 # object is. Where it matches or beats a method, that method's insertion area says little about *this
 # model* (TorchRay's pointing game found the same: a fixed centre point scores 69.6 % on VOC07).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 p, c = "chelsea", PHOTOS["chelsea"]
 blurred = {k: helpers.deletion(model, photos[p], maps[p][k], c, steps=STEPS, baseline="blur").auc
            for k in ("gradcam", "random")}
@@ -276,7 +277,7 @@ print(f"random's lead over Grad-CAM: {gap_grey:.3f} with grey, {gap_blur:.3f} wi
       + ("random still wins: on this photo Grad-CAM's order is no better than chance at removing the evidence"
          if gap_blur > 0 else "Grad-CAM now wins: the grey speckles were doing the work"))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # So the blur shrinks the artefact but, on `chelsea`, does not remove the verdict (the printed lead).
 # The deletion curve says that hiding the pixels in Grad-CAM's order first is not the fastest way to make the model stop saying "Egyptian cat". On `coffee`, one compact object,
 # Grad-CAM, occlusion and RISE all beat the centre and Sobel maps on both metrics. **One photo proves
@@ -297,15 +298,30 @@ print(f"random's lead over Grad-CAM: {gap_grey:.3f} with grey, {gap_blur:.3f} wi
 # ## 6 · Explore
 #
 # Slide the grey square with the sliders: the class probability and the Grad-CAM map of the occluded
-# picture update, one forward pass per move.
+# picture update, one forward pass per move (the position sliders end where the square meets the edge).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 from helpers.widgets import occluder
 
 explorer = occluder(model, "cat_and_coffee", class_index=967)
 explorer
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Where → what.** Grad-CAM says *where* the evidence is; this explorer asks *what* it is. Pick a cell of
+# the map with the `row` and `col` sliders: below it are the channels of the layer that contribute most
+# there (activation × gradient; all the channels' contributions add up to the map's value at the cell),
+# each with its feature map over the whole picture and the pattern that drives it (a quick robust
+# visualisation, 16 steps). Look for channels whose feature map lights up only on the cup (a part or
+# object detector) rather than everywhere (a texture), and for the ones that stay when you switch the
+# class to "tiger cat" at the same cell.
+
+# %% slideshow={"slide_type": "-"}
+from helpers.widgets import where_what_explorer
+
+where_what = where_what_explorer(model, "cat_and_coffee", class_index=967)
+where_what
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Exercises
 #
 # Each exercise has an answer cell (`None` until you fill it in) and a check that prints ✓, ✗ with what
@@ -315,35 +331,35 @@ explorer
 # the polyline through the points (the trapezoid rule, as `helpers.deletion` uses). The fractions need
 # not be evenly spaced.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def my_area(fractions, scores):
     return None   # your code: one number
 
 print(checks.area(my_area))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2.** Occlusion by hand, one square: on `cat_and_coffee`, paint the 56 × 56 square whose
 # top-left corner is at row 56, column 168 in `GREY` and compute how much the "espresso" probability
 # falls (the picture's probability minus the occluded one's). Store it in `drop`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 drop = None   # your code: use probability(...) from the top of the notebook
 
 print(checks.occlusion_drop(model, photos["cat_and_coffee"], 967, (56, 168), 56, drop))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3.** Does the blur of section 4 also tame the **Sobel** map? Compute its deletion area on
 # `chelsea` (class 285, `STEPS` steps) with hidden pixels blurred, and store it in `sobel_blur_auc`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 sobel_blur_auc = None   # your code: helpers.deletion(..., baseline=...).auc
 
 print(checks.blurred_deletion(model, photos["chelsea"], 285, "sobel", sobel_blur_auc, steps=STEPS))
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(f"notebook run time: {time.perf_counter() - START:.0f} s")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # * Occlusion is a loop of forward passes: hide, ask again, keep the fall. It needs no gradients, costs

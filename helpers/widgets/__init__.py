@@ -8,7 +8,8 @@ from .filters import FilterExplorer, filter_explorer
 from .occluder import Occluder, occluder
 from .picker import ImagePicker
 from .saving import SAVE_MODES, output_name, save_button
+from .where_what import WhereWhat, where_what_explorer
 
 __all__ = ["ActivationExplorer", "activation_explorer", "GradCAMExplorer", "gradcam_explorer", "guarded",
            "FilterExplorer", "filter_explorer", "Occluder", "occluder", "ImagePicker", "SAVE_MODES", "output_name",
-           "save_button"]
+           "save_button", "WhereWhat", "where_what_explorer"]

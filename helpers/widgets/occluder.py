@@ -7,8 +7,11 @@ gives the class scores (the probability shown) and the gradients Grad-CAM needs
 ``counters["forward"]`` counts those passes; the unoccluded picture's probability is computed once
 per picture.
 
-Every value a control delivers is checked (the square inside the picture, a class of the model)
-before any work; a mistake is shown in the status line and the widget stays alive.
+The position sliders follow the size: their maxima are ``h - size`` and ``w - size`` (a larger
+square clamps them), so every position a slider offers keeps the square inside the picture. Every
+value a control delivers is still checked (the square inside the picture, a class of the model)
+before any work, since a browser can change a slider's range too; a mistake is shown in the status
+line and the widget stays alive.
 """
 
 from __future__ import annotations
@@ -64,10 +67,12 @@ class Occluder(W.VBox):
         size = check_int("size", size, 4, side)
         self.size_slider = W.IntSlider(value=size, min=4, max=side, step=4, description="size",
                                        continuous_update=False)
-        self.y_slider = W.IntSlider(value=(h - size) // 2, min=0, max=h - 4, description="top",
+        # the position sliders end where the square touches the far edge; their maxima follow the size
+        self.y_slider = W.IntSlider(value=(h - size) // 2, min=0, max=h - size, description="top",
                                     continuous_update=False)
-        self.x_slider = W.IntSlider(value=(w - size) // 2, min=0, max=w - 4, description="left",
+        self.x_slider = W.IntSlider(value=(w - size) // 2, min=0, max=w - size, description="left",
                                     continuous_update=False)
+        self._resizing = False
         base = cam.Context(self.engine, self.x, counter=self.counters)
         with contract_errors(f"running model {model.name!r} on the picture"):
             base_probs = probabilities(base.scores, self.info.binary)
@@ -77,11 +82,26 @@ class Occluder(W.VBox):
         self.class_box = W.BoundedIntText(value=self.class_index, min=0, max=len(self.info.class_names) - 1,
                                           description="class")
         self._base_probs = base_probs
-        for control in (self.size_slider, self.y_slider, self.x_slider, self.class_box):
-            control.observe(lambda _change: self.redraw(), names="value")
+        self.size_slider.observe(lambda _change: self._on_size(), names="value")
+        for control in (self.y_slider, self.x_slider, self.class_box):
+            control.observe(lambda _change: None if self._resizing else self.redraw(), names="value")
         super().__init__([W.HBox([self.y_slider, self.x_slider]), W.HBox([self.size_slider, self.class_box]),
                           self.view, self.info_label, self.status, self._out])
         self.redraw()
+
+    def _on_size(self):
+        """A new size: the position sliders' maxima become ``h - size`` / ``w - size`` (their values
+        clamped to them, as ipywidgets does when a maximum falls), then ONE redraw."""
+        h, w = self.x.shape[:2]
+        size = self._guard(check_int)("size", self.size_slider.value, 1, min(h, w))
+        if size is None:  # a size no picture can hold (a browser can send any value): the message is shown
+            return None
+        self._resizing = True
+        try:
+            self.y_slider.max, self.x_slider.max = h - size, w - size
+        finally:
+            self._resizing = False
+        return self.redraw()
 
     def square(self) -> tuple[int, int, int]:
         """``(top, left, size)`` as the sliders say, checked: the square must lie inside the picture."""

@@ -1,4 +1,4 @@
-"""Every exercise check of notebooks 1-3 fed a correct answer (✓), wrong ones (✗ naming what is wrong),
+"""Every exercise check of notebooks 1-3 and 5 fed a correct answer (✓), wrong ones (✗ naming what is wrong),
 no answer (○ not answered yet) and tied / edge answers; the correct answers are the teacher's answer
 keys in docs/teaching/answers/ (the same files the lesson plans point to). Also: the learner's
 notebooks come with nothing pre-filled, and they call these checks."""
@@ -18,6 +18,7 @@ import helpers
 from helpers.exercises import activations as ex1
 from helpers.exercises import cam as ex3
 from helpers.exercises import capstone as ex4
+from helpers.exercises import faithfulness as ex5
 from helpers.exercises import filters as ex2
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -516,17 +517,20 @@ def test_nb3_hints_teach_without_giving_the_answer(nb3):
 
 
 # --------------------------------------------------------------------------- the notebooks themselves
-NOTEBOOKS = {1: "01_intermediate_activations", 2: "02_filter_visualization", 3: "03_gradcam_heatmaps"}
+NOTEBOOKS = {1: "01_intermediate_activations", 2: "02_filter_visualization", 3: "03_gradcam_heatmaps",
+             5: "05_is_the_explanation_right"}
 CHECKS = {1: (ex1, ["whiskers", "first_mostly_dead", "quarter_layer", "weakest_live_channel"]),
           2: (ex2, ["loss", "step", "failing_filter", "high_frequency_share"]),
-          3: (ex3, ["weights", "share_right", "own_gradcam", "rho_saliency", "layer_of_size"])}
+          3: (ex3, ["weights", "share_right", "own_gradcam", "rho_saliency", "layer_of_size"]),
+          5: (ex5, ["area", "occlusion_drop", "blurred_deletion"])}
 
 
 @pytest.mark.parametrize("n", NOTEBOOKS)
 def test_notebook_exercises_start_unanswered_and_call_the_checks(n):
     source = (ROOT / "notebooks" / f"{NOTEBOOKS[n]}.py").read_text(encoding="utf-8")
     exercises = source[source.index("Exercises"):]
-    tree = ast.parse(exercises[exercises.index("\n# %%\n"):])
+    first_cell = re.search(r"^# %%", exercises, flags=re.M)  # a cell marker, with or without slide metadata
+    tree = ast.parse(exercises[first_cell.start():])
     answers = [node for node in tree.body if isinstance(node, ast.Assign)    # ANSWER = None, nothing else
                and isinstance(node.value, ast.Constant) and node.value.value is None]
     learner_functions = [node for node in tree.body if isinstance(node, ast.FunctionDef) and not
@@ -681,9 +685,6 @@ def test_nb4_lesson_plan_points_to_its_answer_key():
 
 
 # --------------------------------------------------------------------------- notebook 5
-from helpers.exercises import faithfulness as ex5  # noqa: E402
-
-
 @pytest.fixture(scope="module")
 def nb5(default_model):
     photos = {p: helpers.load_image(p, size=default_model) for p in ("cat_and_coffee", "chelsea")}
@@ -745,6 +746,17 @@ def test_nb5_blurred_deletion(nb5):
     wrong(check("sobel"), "not the text")
     wrong(check(truth + 0.2), "not the blurred")
     unanswered(check(None))
+
+
+def test_nb5_hints_teach_without_giving_the_answer(nb5):
+    """As for notebooks 1-3: the 'not answered yet' line and checks.hint(n) point the way; neither holds the answer."""
+    give_away = {1: ("trapezoid(", "trapz", "s[1:] + s[:-1]", "np.diff("),
+                 2: ("[56:112", "p[0] - p[1]", "before - after"),
+                 3: ('baseline="blur"', "baseline='blur'", "baseline_map(\"sobel\"")}
+    not_yet = {1: ex5.area(lambda f, s: None),
+               2: ex5.occlusion_drop(nb5.model, nb5.photos["cat_and_coffee"], 967, (56, 168), 56, None),
+               3: ex5.blurred_deletion(nb5.model, nb5.photos["chelsea"], 285, "sobel", None, steps=nb5.STEPS)}
+    _assert_hints_teach(ex5, not_yet, give_away)
 
 
 def test_nb5_hints_and_notebook_cells():

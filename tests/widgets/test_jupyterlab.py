@@ -1,7 +1,7 @@
 """The learner's main path in a real browser: JupyterLab serves each tutorial notebook on 127.0.0.1
 with a token, headless Debian Chromium (driven by Playwright, no browser download) runs all cells,
-moves one slider of the notebook's explorer, and the explorer's picture must change, with no cell
-error and no console error.
+moves one slider of each of the notebook's explorers listed below, and that explorer's picture must
+change, with no cell error and no console error.
 
 The notebooks run from a temporary copy (JupyterLab would otherwise save outputs into the committed
 .ipynb); JupyterLab's news / update checks are switched off (offline) and cells are not windowed
@@ -28,12 +28,13 @@ from kit.browser import persistent_context, real_errors, require_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "jupyterlab"
-# notebook -> label of the explorer's slider to move
+# notebook -> the label of the slider to move in each explorer checked (the first slider with that label)
 NOTEBOOKS = {
-    "01_intermediate_activations": "channel",
-    "02_filter_visualization": "filter",
-    "03_gradcam_heatmaps": "alpha",
-    "04_debug_a_model": "alpha",        # the first explorer with an alpha slider: Grad-CAM on the trained model
+    "01_intermediate_activations": ("channel",),
+    "02_filter_visualization": ("filter",),
+    "03_gradcam_heatmaps": ("alpha",),
+    "04_debug_a_model": ("alpha",),     # the first explorer with an alpha slider: Grad-CAM on the trained model
+    "05_is_the_explanation_right": ("left", "row"),   # the occluder's square; the where -> what cell
 }
 SETTINGS = {  # JupyterLab user settings: offline, no autosave, every cell rendered
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
@@ -117,6 +118,15 @@ def _explorer_pictures(page, slider_label) -> list[str]:
     }""", slider_label)
 
 
+def _move_key(handle) -> str:
+    """The arrow key that moves a slider's handle away from the end it sits at (right, unless at its max)."""
+    now, top = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+    try:
+        return "ArrowLeft" if float(now) >= float(top) else "ArrowRight"
+    except (TypeError, ValueError):  # no ARIA values on this handle: move right
+        return "ArrowRight"
+
+
 def _started(page) -> bool:
     prompts = page.eval_on_selector_all(".jp-CodeCell .jp-InputArea-prompt", "els => els.map(e => e.innerText)")
     return any(re.fullmatch(r"\[(\d+|\*)\]:", p.strip()) for p in prompts)
@@ -140,7 +150,6 @@ def _wait(condition, what, timeout):
 
 @pytest.mark.parametrize("notebook", list(NOTEBOOKS))
 def test_notebook_runs_in_jupyterlab_and_its_explorer_redraws(notebook, lab, browser_context):
-    slider_label = NOTEBOOKS[notebook]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser_context.new_page()
     messages = []
@@ -169,16 +178,19 @@ def test_notebook_runs_in_jupyterlab_and_its_explorer_redraws(notebook, lab, bro
                                            " pre, .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
                                            "els => els.map(e => e.innerText)")
         assert not [e for e in errors if "Traceback" in e or "Error" in e], errors
-        handle = page.locator(f".jp-OutputArea .widget-slider:has-text('{slider_label}') .noUi-handle").first
-        handle.scroll_into_view_if_needed(timeout=60_000)
-        before = _wait(lambda: _explorer_pictures(page, slider_label), "the explorer showed no picture", 120)
-        page.screenshot(path=str(SHOTS / f"{notebook}_1_ran.png"))
-        handle.focus()
-        for _ in range(3):
-            handle.press("ArrowRight")
-        _wait(lambda: (now := _explorer_pictures(page, slider_label)) and now != before,
-              f"the picture did not change after moving the {slider_label!r} slider", 120)
-        page.screenshot(path=str(SHOTS / f"{notebook}_2_{slider_label}.png"))
+        for k, slider_label in enumerate(NOTEBOOKS[notebook]):
+            handle = page.locator(f".jp-OutputArea .widget-slider:has-text('{slider_label}') .noUi-handle").first
+            handle.scroll_into_view_if_needed(timeout=60_000)
+            before = _wait(lambda: _explorer_pictures(page, slider_label), "the explorer showed no picture", 120)
+            if k == 0:
+                page.screenshot(path=str(SHOTS / f"{notebook}_1_ran.png"))
+            handle.focus()
+            key = _move_key(handle)
+            for _ in range(3):
+                handle.press(key)
+            _wait(lambda: (now := _explorer_pictures(page, slider_label)) and now != before,
+                  f"the picture did not change after moving the {slider_label!r} slider", 120)
+            page.screenshot(path=str(SHOTS / f"{notebook}_{k + 2}_{slider_label}.png"))
         print(f"{notebook}: all cells ran in {run_s:.0f} s, total {time.time() - t0:.0f} s")
         assert not real_errors(messages), real_errors(messages)
     except Exception:

@@ -44,6 +44,7 @@ def test_a_square_outside_the_picture_and_a_bad_class_are_shown_and_the_widget_l
 
     w = occluder(model, "coffee", class_index=ESPRESSO, size=56)
     passes, shown = w.counters["forward"], w.view.value
+    w.y_slider.max = 300                         # the slider ends at 224 - 56; a browser can widen it
     w.y_slider.value = 200                       # 200 + 56 > 224
     assert "top" in w.status.value and "168" in w.status.value
     assert w.counters["forward"] == passes and w.view.value == shown   # nothing computed, nothing redrawn
@@ -54,6 +55,35 @@ def test_a_square_outside_the_picture_and_a_bad_class_are_shown_and_the_widget_l
     assert "IndexError" in w.status.value or "4000" in w.status.value
     w.class_box.value = ESPRESSO
     assert w.status.value == ""
+
+
+def test_the_position_sliders_follow_the_size(model):
+    """Each position a slider offers keeps the square inside the picture, whatever the size: no legal
+    move ever shows an error, and a size change costs one pass, not one per clamped slider."""
+    from helpers.widgets import occluder
+
+    w = occluder(model, "coffee", class_index=ESPRESSO, size=56)
+    assert (w.y_slider.max, w.x_slider.max) == (168, 168) and (w.y_slider.value, w.x_slider.value) == (84, 84)
+    w.y_slider.value, w.x_slider.value = 168, 100                # the far edge: legal
+    assert w.status.value == ""
+    passes = w.counters["forward"]
+    w.size_slider.value = 100                                    # larger: the maxima fall, the values clamp
+    assert (w.y_slider.max, w.x_slider.max) == (124, 124) and (w.y_slider.value, w.x_slider.value) == (124, 100)
+    assert w.status.value == "" and w.counters["forward"] == passes + 1 and w.square() == (124, 100, 100)
+    assert w.picture[124:224, 100:200].reshape(-1, 3).std(axis=0).max() < 1    # the square is all grey, inside
+    w.size_slider.value = 224                                    # the whole picture: one position
+    assert (w.y_slider.max, w.x_slider.max, w.y_slider.value, w.x_slider.value) == (0, 0, 0, 0)
+    assert w.status.value == "" and w.counters["forward"] == passes + 2
+    w.size_slider.value = 8                                      # smaller: the maxima grow, the values stay
+    assert (w.y_slider.max, w.x_slider.max) == (216, 216) and w.square() == (0, 0, 8)
+    for y, x in ((216, 216), (216, 0), (0, 216)):                # every corner a slider can reach
+        w.y_slider.value, w.x_slider.value = y, x
+        assert w.status.value == "" and w.square() == (y, x, 8)
+    w.size_slider.max = 400                                      # a browser widens the size slider
+    w.size_slider.value = 300
+    assert "size" in w.status.value and "224" in w.status.value and w.y_slider.max == 216
+    w.size_slider.value = 56
+    assert w.status.value == "" and w.y_slider.max == 168
 
 
 def test_bad_arguments_raise_with_the_valid_choices(model):
