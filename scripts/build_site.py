@@ -49,6 +49,9 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reference_ranges  # noqa: E402  (scripts/ is not a package)
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE_SOURCES = ROOT / "docs" / "site"
 TEACHING = ROOT / "docs" / "teaching"
@@ -406,29 +409,49 @@ def run_record(nb: nbformat.NotebookNode) -> dict:
             "slowest": sorted(slowest, reverse=True)[:3], "errors": errors}
 
 
-def printed_lines(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
-    """(cell index, text) of what each code cell printed to stdout, in order."""
-    found = []
-    for i, cell in enumerate(nb.cells):
-        text = "".join("".join(out.get("text", "")) for out in cell.get("outputs", [])
-                       if out.get("output_type") == "stream" and out.get("name") == "stdout")
-        if text.strip():
-            found.append((i, text.rstrip()))
-    return found
-
-
 def _fence(text: str) -> str:
     ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     return f"{ticks}text\n{text}\n{ticks}"
 
 
-def reference_page(records: list[tuple[str, str, nbformat.NotebookNode]]) -> str:
-    """The teachers' reference run: one table of timings, then what each cell printed."""
+def _ranges_intro(ranges: dict) -> list[str]:
+    if not ranges.get("notebooks"):
+        return ["No reference ranges yet: `python scripts/reference_ranges.py` runs each seeded notebook with "
+                "three seeds and records how far each printed number moves.", ""]
+    seeds = ", ".join(map(str, ranges["seeds"][:-1])) + f" and {ranges['seeds'][-1]}"
+    return [f"**Ranges.** Below each printed block, the lines whose numbers moved when the notebook ran with "
+            f"seeds {seeds} (`SEED` in its parameters cell), each number as its lowest…highest value: measured "
+            f"on {ranges['measured']} ({ranges['machine']}, commit {ranges['commit']}) by "
+            f"`scripts/reference_ranges.py`. Times move from run to run as well as from seed to seed, and "
+            f"with the machine.", ""]
+
+
+def _cell_ranges(stem: str, cell: int, text: str, ranges: dict) -> list[str]:
+    """What the reference page says under one printed block about its numbers' ranges."""
+    entry = ranges.get("notebooks", {}).get(stem)
+    if not entry or not entry.get("seeded"):
+        return []
+    record = next((r for r in entry["cells"] if r["cell"] == cell), None)
+    if record is None or record.get("form_varies"):
+        return ["(Its text itself changes from seed to seed: no range.)", ""] if record else []
+    if not reference_ranges.same_form(text, record):
+        return [f"(This cell printed something else when the ranges were measured, {ranges['measured']}: run "
+                f"`python scripts/reference_ranges.py {stem[:2]}` again.)", ""]
+    moved = reference_ranges.varying_lines(record)
+    if not moved:
+        return ["The same numbers with every seed.", ""]
+    return ["Over the seeds:", "", _fence("\n".join(moved)), ""]
+
+
+def reference_page(records: list[tuple[str, str, nbformat.NotebookNode]], ranges: dict | None = None) -> str:
+    """The teachers' reference run: one table of timings, then what each cell printed, with the range
+    of each number over three seeds where ``ranges`` (:func:`reference_ranges.load`) has them."""
+    ranges = ranges or {}
     lines = ["# Reference run: timings and printed outputs", "",
              "What the run of the notebooks that built this site measured and printed, read from the executed "
              "notebooks (nbclient records when each cell started and finished). A learner's run prints the same "
-             "lines; numbers that depend on training (notebook 4) vary from run to run, and times depend on the "
-             "machine and on what else it runs.", "",
+             "lines; numbers that depend on a seed (training, random starts, random weights) vary from run to "
+             "run, and times depend on the machine and on what else it runs.", "",
              "| notebook | started | first cell to last | the three slowest cells | cells with an error |",
              "|---|---|---|---|---|"]
     for stem, title, nb in records:
@@ -439,14 +462,19 @@ def reference_page(records: list[tuple[str, str, nbformat.NotebookNode]]) -> str
         short = title.split(":")[0]
         lines.append(f"| [{short}](../notebooks/{stem}.ipynb) | {when} | {took} | {slow} | {r['errors']} |")
     lines += ["", "The kernel's start-up is not included: the times run from the first cell's "
-              "start to the last cell's end.", ""]
+              "start to the last cell's end.", ""] + _ranges_intro(ranges)
     for stem, title, nb in records:
         lines += [f"## {title}", ""]
-        printed = printed_lines(nb)
+        entry = ranges.get("notebooks", {}).get(stem)
+        if entry is not None and not entry.get("seeded"):
+            lines += ["This notebook has no seed (no `SEED` in its parameters): nothing in it is random, so every "
+                      "run prints the same numbers, times apart.", ""]
+        printed = reference_ranges.printed_cells(nb)
         if not printed:
             lines += ["(no printed output)", ""]
-        for i, text in printed:
+        for i, text in printed.items():
             lines += [f"Cell {i} (in *{_section_of(nb, i)}*):", "", _fence(text), ""]
+            lines += _cell_ranges(stem, i, text, ranges)
     return "\n".join(lines)
 
 
@@ -523,7 +551,8 @@ def stage(executed: list[Path], src: Path, audience: str) -> list[tuple[str, str
             number = key.stem.split("_")[-1]
             (teachers / "answers" / f"{key.stem}.md").write_text(
                 ANSWER_PAGE.format(title=titles.get(number, f"notebook {number}"), name=key.name), encoding="utf-8")
-        (teachers / "reference.md").write_text(reference_page(records), encoding="utf-8")
+        (teachers / "reference.md").write_text(reference_page(records, reference_ranges.load()),
+                                                  encoding="utf-8")
         stage_solutions(Path(executed[0]).parent / "solutions" if executed else None, teachers)
     return records
 

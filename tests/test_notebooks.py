@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from run_notebooks import (  # noqa: E402  (the same glob, checks and kernel as make notebooks)
     TUTORIALS, pair_differences, run_client, run_solution, stderr_outputs)
 from solutions import answer_key_path, key_exercises  # noqa: E402
+import reference_ranges  # noqa: E402  (what the teachers' reference page says about each number)
 
 jupytext = pytest.importorskip("jupytext")
 
@@ -312,6 +313,10 @@ def test_tutorial_notebook_runs_headless(path, default_model, tmp_path):
         assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     for cell, (call, printed) in zip(nb.cells[n_cells:], checks.items()):
         assert _printed(cell).startswith(printed), (call, _printed(cell))
+    entry = reference_ranges.load().get("notebooks", {}).get(path.stem, {})
+    if entry.get("seeded"):  # the committed ranges still describe what this notebook prints
+        stale = reference_ranges.stale_cells(nbformat.v4.new_notebook(cells=nb.cells[:n_cells]), entry["cells"])
+        assert stale == [], f"run python scripts/reference_ranges.py {path.name[:2]}: {stale}"
 
 
 @pytest.mark.notebook
