@@ -1,7 +1,9 @@
 """The classroom server (make classroom): one Solara process, many students.
 
 Without a browser: the class-code middleware, the worker pool (latest request wins, one running
-job per student, bounded), the upload limits. With Debian's headless Chromium (Playwright, no
+job per student, bounded), the upload limits; in process, the pages: the start page lists them all,
+after the warm-up no page's first default view traces anything, and the composed pages (occluder,
+where -> what, debug a model) show what their controls say. With Debian's headless Chromium (Playwright, no
 browser download): five students in one browser each do one thing on the Grad-CAM page; each
 sees their own picture change and nobody else's; no console error; no request leaves
 127.0.0.1; and the server refuses to run code sent over its websocket.
@@ -465,3 +467,178 @@ def test_five_students_each_see_only_their_own_choices_offline(classroom):
     assert "kernel_info_reply" in replies, replies  # the websocket itself worked ...
     assert not _MARKER.exists(), "code sent over the websocket was executed"  # ... and ran no code
     assert "Could not load URL" not in log.read_text(), "an asset was missing from solara-assets"
+
+
+# -- the pages, in process (no server): builders, warm-up, the composed pages ---------------------
+@pytest.fixture(scope="module")
+def app():
+    """helpers.apps.classroom, imported as the server imports it (the models loaded once)."""
+    from helpers.apps import classroom
+
+    return classroom
+
+
+def _traces():
+    """Every live tf.function of this process and how often it was traced (an independent count:
+    what TensorFlow itself reports, found without asking the project's caches)."""
+    import gc
+
+    import tensorflow as tf
+
+    return {id(f): (f, f.experimental_get_tracing_count()) for f in gc.get_objects()
+            if isinstance(f, tf.types.experimental.PolymorphicFunction)}
+
+
+def _new_traces(before, after):
+    return [(getattr(f, "__name__", type(f).__name__), n) for key, (f, n) in after.items()
+            if n and (key not in before or before[key][1] != n)]
+
+
+def test_the_start_page_lists_every_page(app):
+    pages = [r for r in app.routes if r.path != "/"]
+    assert {r.path for r in pages} == set(app.BUILDERS)  # every page has its builder, and no builder is hidden
+    for route in pages:
+        assert f"<b>{route.label}</b>" in app.INTRO, f"the start page does not list {route.label!r}"
+
+
+def _intro_text(app) -> str:
+    import solara
+
+    box, rc = solara.render(app.Intro(), handle_error=False)
+    try:
+        return " ".join(str(getattr(w, "unsafe_innerHTML", "")) for w in box.children)
+    finally:
+        rc.close()
+
+
+def test_the_start_page_says_when_the_server_is_still_warming_up(app):
+    assert not app.WARMING.is_set() and "warming up" not in _intro_text(app)
+    app.WARMING.set()
+    try:
+        text = _intro_text(app)
+    finally:
+        app.WARMING.clear()
+    assert "warming up" in text and "<b>Debug a model</b>" in text
+
+
+def test_after_warm_up_the_first_default_view_of_each_page_traces_nothing(app):
+    import tensorflow as tf
+
+    from helpers.apps.warmup import engines, warm_up
+
+    seconds = warm_up()
+    assert set(seconds) == set(app.BUILDERS) | {"engines"} and not app.WARMING.is_set()
+    # the counter sees a trace when there is one (else this test could not fail)
+    probe = tf.function(lambda x: 2 * x)
+    before = _traces()
+    probe(tf.constant(1.0))
+    assert len(_new_traces(before, _traces())) == 1
+
+    before = _traces()
+    for name, build in app.BUILDERS.items():
+        view = build(pooled=False)  # a student's first visit: the default view
+        if name == "gradcam":      # ... and the first class switch: the gradients from cached maps
+            view.class_dropdown.value = view.class_dropdown.options[1][1]
+        if name == "debug":        # ... and the other model
+            view.model_choice.value = "fixed"
+    assert _new_traces(before, _traces()) == []
+    found = engines([app.MODEL, *app.DEBUG_MODELS.values()])
+    assert len(found) >= 3  # Lite0's default layer, each small model's conv4
+    for eng in found:  # every first call goes to the compiled function, none is answered eagerly
+        assert eng.grads.ready and (eng.head_grads is None or eng.head_grads.ready), eng.layer
+
+
+def test_the_occluder_page_changes_photo_and_closes_the_old_occluder(app):
+    from helpers.apps.pages import PhotoPage
+    from helpers.cam.perturbation import MEAN_RGB
+    from helpers.widgets import Occluder
+
+    page = app.BUILDERS["occluder"](pooled=False)
+    assert isinstance(page, PhotoPage) and isinstance(page.explorer, Occluder) and page.explorer.model is app.MODEL
+    first = page.explorer
+    tree = [first, *first.children, *(c for w in first.children for c in getattr(w, "children", ()))]
+    before = first.view.value
+    page.photo.value = "coffee"
+    assert page.explorer is not first and page.explorer.name == "coffee" and page.children[-1] is page.explorer
+    assert page.explorer.class_index == 967 and page.status.value == ""   # espresso: its own top class
+    assert all(w.comm is None for w in tree), "a widget of the replaced occluder is still open"
+    assert page.explorer.view.value != before
+    # a position far outside the picture ends where the square touches the edge: the grey square is there
+    occ = page.explorer
+    occ.y_slider.value = 10**6
+    top, left, size = occ.square()
+    assert top + size == occ.x.shape[0] and occ.status.value == ""
+    assert np.abs(occ.picture[top:, left:left + size].astype(float) - np.round(MEAN_RGB)).max() <= 1
+    assert np.abs(occ.picture[:top - 1].astype(float) - np.round(MEAN_RGB)).max() > 10  # the rest is the photo
+
+
+def test_the_where_what_page_explains_a_cell_of_each_photo(app):
+    from helpers.apps.pages import PhotoPage
+    from helpers.widgets import WhereWhat
+
+    page = app.BUILDERS["where_what"](pooled=False)
+    assert isinstance(page, PhotoPage) and isinstance(page.explorer, WhereWhat) and page.explorer.model is app.MODEL
+    ww = page.explorer
+    assert len(ww.channels) == 4 and set(ww.patterns) == set(ww.channels)  # the first picture: patterns drawn
+    row, col = ww.location
+    ww.col_slider.value = (col + 3) % ww.grid[1]
+    assert ww.location == (row, (col + 3) % ww.grid[1]) and ww.status.value == ""
+    page.photo.value = "rocket"
+    assert page.explorer is not ww and page.explorer.name == "rocket" and ww.view.comm is None
+    assert page.explorer.counters["forward"] == 1
+
+
+def test_the_debug_page_finds_the_marker_with_the_shared_small_models(app):
+    from helpers import evaluation as ev
+    from helpers.apps.pages import DEBUG_LAYERS, DebugModelPage
+    from helpers.widgets.maps import maps_store
+
+    ann, bob = (app.BUILDERS["debug"](pooled=False) for _ in range(2))
+    assert isinstance(ann, DebugModelPage)
+    for page in (ann, bob):  # one model per process, not per student
+        assert all(v.model is app.DEBUG_MODELS["shortcut"] for v in page.views["shortcut"])
+    swapped = app.DEBUG_PICTURES["swapped"]
+    circles = np.flatnonzero((swapped.labels == 0) & swapped.has_marker)
+    squares = np.flatnonzero(swapped.labels == 1)
+    assert len(circles) and len(squares) and not swapped.images.flags.writeable
+
+    store = maps_store(app.DEBUG_MODELS["shortcut"])
+    held = store.bytes
+    ann.index.value = int(circles[0])
+    gradcam, activations, filters = ann.views["shortcut"]
+    image = swapped.images[circles[0]]
+    assert np.array_equal(gradcam.image, image) and np.array_equal(activations.picker.image, image)
+    assert "a <b>circle</b>, with the marker" in ann.about.value
+    # the shortcut model calls the circle with the marker a square, as the model itself says (eagerly)
+    z = np.asarray(app.DEBUG_MODELS["shortcut"](image[None].astype("float32")))[0]
+    assert int(np.argmax(z)) == 1 and gradcam.class_dropdown.value == 1
+    assert gradcam.class_dropdown.options[0][0].startswith("square")
+    # ... and Grad-CAM's peak sits on the marker (notebook 4's pointing game, 15 px tolerance)
+    box = swapped.marker_boxes[circles[0]]
+    assert gradcam.heatmap.shape == image.shape[:2] and ev.pointing_game(gradcam.heatmap, box, 15)
+    # one picture's maps of the three offered layers, nothing more: 72x72x32 + 34x34x64 + 15x15x64 floats
+    assert DEBUG_LAYERS == ("conv2", "conv3", "conv4")
+    assert store.bytes - held == 4 * (72 * 72 * 32 + 34 * 34 * 64 + 15 * 15 * 64)
+    assert filters.pattern.shape == (64, 64, 3) and filters.settings()[0] == "conv2"
+
+    # the explorers' photo pickers are hidden, and a file sent to one anyway is refused before decoding
+    red = np.zeros((150, 150, 3), np.uint8)
+    red[..., 0] = 255
+    gradcam.picker.upload.value = (_entry("red.png", _png(red)),)
+    assert "red.png" in gradcam.picker.status.value and np.array_equal(gradcam.image, image)
+    assert gradcam.picker.layout.display == activations.picker.layout.display == "none"
+
+    # bob saw none of it: his page still shows picture 0
+    assert bob.index.value == 0 and np.array_equal(bob.views["shortcut"][0].image, swapped.images[0])
+    # the fixed model: its own explorers, on the same picture
+    ann.model_choice.value = "fixed"
+    fixed = ann.views["fixed"]
+    assert list(ann.tabs.children) == list(fixed) and all(v.model is app.DEBUG_MODELS["fixed"] for v in fixed)
+    assert np.array_equal(fixed[0].image, image) and tuple(ann.tabs.titles) == DebugModelPage.TABS
+    z = np.asarray(app.DEBUG_MODELS["fixed"](image[None].astype("float32")))[0]
+    assert fixed[0].class_dropdown.value == int(np.argmax(z))
+    ann.set_choice.value = "clean"
+    assert "no marker" in ann.about.value and np.array_equal(fixed[0].image, app.DEBUG_PICTURES["clean"].images[
+        int(circles[0])])
+    ann.model_choice.value = "shortcut"  # the other model's explorers catch up with the picture
+    assert np.array_equal(ann.views["shortcut"][0].image, fixed[0].image)

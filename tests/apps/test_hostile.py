@@ -3,8 +3,10 @@
 Real servers (``scripts/classroom.py`` in a child process) on 127.0.0.1 only: one in loopback mode,
 one with a class code. Every student here is tests/kit/student.py speaking the page's own
 websocket protocol (no browser), bounded in count and time. Each test is one class of attack:
-state crossing students, headers and paths, memory bombs, client-set bounds, server-side writes,
-seats and slow connections. The in-process checks of each middleware live in test_classroom.py.
+state crossing students, headers and paths, memory bombs, client-set bounds (also on the composed
+pages: occluder, where -> what, debug a model, each of which must answer a move with a new picture
+for that student only), server-side writes, seats and slow connections. The in-process checks of
+each middleware live in test_classroom.py.
 """
 from __future__ import annotations
 
@@ -46,7 +48,11 @@ def _serve(env):
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log")
     proc = start(port, env={**SETTINGS, **env}, log=log)
-    return Server(proc, f"http://127.0.0.1:{port}", log)
+    server = Server(proc, f"http://127.0.0.1:{port}", log)
+    deadline = time.time() + 100  # the address is printed once every page's first view is warm (so the
+    while f":{port}/" not in server.log_text() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)  # tests' memory readings are not the warm-up's)
+    return server
 
 
 def _stop(server):
@@ -278,6 +284,117 @@ def test_client_set_bounds_and_pictures_are_ignored(loopback):
            metadata={"version": "2.1.0"})
     s.settle(1.0)
     assert len(s.widgets) == before and "f" * 32 not in (s.request_states() or {}).get("states", {})
+    s.close()
+
+
+# -- the composed pages: a move answers that student only, the server keeps the bounds ------------
+def _wait_for_free_seats(server, n: int, timeout: float = 60.0) -> None:
+    """Wait until ``n`` students can join (the kernels of earlier tests are culled after CULL_S)."""
+    deadline = time.time() + timeout
+    while _kernels(server) > int(SETTINGS["CLASSROOM_MAX_STUDENTS"]) - n and time.time() < deadline:
+        time.sleep(1)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page, slider", [("/occluder", "left"), ("/where_what", "col"), ("/debug", "picture")])
+def test_each_new_page_answers_a_move_with_a_new_picture_for_that_student_only(loopback, page, slider):
+    log = loopback.log_text()  # the warm-up finished before the address was printed
+    assert log.index("every page's first view is ready") < log.index(loopback.base.rsplit(":", 1)[1] + "/")
+    _wait_for_free_seats(loopback, 2)
+    ann, bob = _student(loopback, page), _student(loopback, page)
+    shown = []
+    for k, s in enumerate((ann, bob), start=1):
+        view, control = s.find("ImageModel", format="jpeg"), s.find("IntSliderModel", description=slider)
+        before, state = s.state(view)["value"], s.state(control)
+        steps = state["max"] - state["min"] + 1
+        s.update(control, {"value": state["min"] + (state["value"] - state["min"] + k * steps // 3) % steps})
+        s.settle(2.0, limit=90)
+        assert s.state(view)["value"] != before, f"{page}: moving {slider!r} drew no new picture"
+        shown.append((view, s.state(view)["value"]))
+    assert shown[0][1] != shown[1][1]
+    ann.settle(1.0)
+    assert ann.state(shown[0][0])["value"] == shown[0][1], "ann's picture changed when bob moved"
+    for me, other in ((ann, bob), (bob, ann)):
+        foreign = set(other.widgets)
+        assert not any(m.get("content", {}).get("comm_id") in foreign for m in me.received)
+    for s in (ann, bob):
+        s.close()
+
+
+@pytest.mark.timeout(300)
+def test_the_slow_work_of_the_new_pages_comes_back_through_the_pool(loopback):
+    """Where -> what's filter patterns and the debug page's filter pattern run in the shared pool
+    (in the student's own session) and reach that student's screen."""
+    _wait_for_free_seats(loopback, 1)
+    s = _student(loopback, "/where_what")
+    col = s.find("IntSliderModel", description="col")
+    state = s.state(col)
+    s.update(col, {"value": (state["value"] + 3) % (state["max"] + 1)})
+    deadline = time.time() + 120
+    s.settle(1.0, limit=10)
+    while "pattern: computing" in _html_text(s) and time.time() < deadline:
+        s.settle(1.0, limit=10)
+    assert "contribution" in _html_text(s) and "pattern: computing" not in _html_text(s)
+    s.close()
+
+    s = _student(loopback, "/debug")
+    pattern, slider = s.find("ImageModel", format="png", width="256"), s.find("IntSliderModel", description="filter")
+    before = s.state(pattern)["value"]
+    s.update(slider, {"value": 3})
+    s.settle(3.0, limit=120)
+    assert s.state(pattern)["value"] != before and "filter 3" in _html_text(s)
+    s.close()
+
+
+def _html_text(student) -> str:
+    return " ".join(str(w["state"].get("value", "")) for w in student.widgets.values() if w["model"] == "HTMLModel")
+
+
+@pytest.mark.timeout(300)
+def test_the_new_pages_keep_their_bounds_against_hostile_values(loopback):
+    import re
+
+    _wait_for_free_seats(loopback, 1)
+    s = _student(loopback, "/occluder")  # a square far outside the picture, its bounds rewritten first
+    top, size = s.find("IntSliderModel", description="top"), s.find("IntSliderModel", description="size")
+    s.update(top, {"max": 10**6, "min": -10**6, "value": 10**6})
+    s.update(size, {"min": 0, "value": -50})
+    photo = s.find("DropdownModel", description="image")
+    s.update(photo, {"index": 999})
+    s.settle(2.0, limit=60)
+    held = s.request_states()["states"]
+    t, z = held[top]["state"], held[size]["state"]
+    assert z["value"] == z["min"] == 4 and t["max"] == 224 - 4 and 0 <= t["value"] <= t["max"]
+    assert held[photo]["state"]["index"] == s.state(photo)["index"] != 999
+    square = re.findall(r"square at \((\d+), (\d+)\), side (\d+)", _html_text(s))
+    assert square, _html_text(s)[:300]
+    y, x, side = map(int, square[-1])
+    assert side == 4 and 0 <= y <= 224 - side and 0 <= x <= 224 - side  # what was drawn lies inside the picture
+    s.close()
+
+    s = _student(loopback, "/debug")  # a picture number past the set, a model and a tab that do not exist
+    picture = s.find("IntSliderModel", description="picture")
+    from helpers.apps.pages import DebugModelPage
+
+    model = s.find("ToggleButtonsModel", description="model")
+    tabs = s.find("TabModel", titles=list(DebugModelPage.TABS))
+    s.update(picture, {"max": 10**4, "value": 10**4})
+    s.update(model, {"index": 7})
+    s.update(tabs, {"selected_index": 9})
+    s.settle(2.0, limit=60)
+    held = s.request_states()["states"]
+    count = held[picture]["state"]["max"] + 1
+    assert held[picture]["state"]["value"] == count - 1 < 10**4
+    assert held[model]["state"]["index"] == 0 and held[tabs]["state"]["selected_index"] == 0
+    assert f"Picture {count - 1} of the" in _html_text(s) and "Model: <b>shortcut</b>" in _html_text(s)
+    s.close()
+
+    s = _student(loopback, "/where_what")  # a cell outside the map's grid
+    row = s.find("IntSliderModel", description="row")
+    s.update(row, {"max": 99, "value": 99})
+    s.settle(2.0, limit=60)
+    held = s.request_states()["states"][row]["state"]
+    assert held["max"] == 6 and held["value"] == 6 and "cell (6, " in _html_text(s)
     s.close()
 
 
