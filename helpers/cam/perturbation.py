@@ -158,11 +158,19 @@ def rise_saliency(scores: np.ndarray, masks: np.ndarray, p: float | None = None)
         (array([[1. , 0.2]]), array([[0.75, 0.3 ]]))
     """
     f, m = np.asarray(scores, np.float64), np.asarray(masks, np.float64)
-    weighted = np.tensordot(f, m, axes=1)
+    weighted = _weighted_masks(f, m)
     if p is not None:
         return weighted / (len(f) * p)
     visible = m.sum(axis=0)
     return np.where(visible > 0, weighted / np.where(visible > 0, visible, 1.0), f.mean())
+
+
+def _weighted_masks(f: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``sum_i f[i] * masks[i]`` (H, W). With einsum's own loop, not BLAS: ``np.tensordot`` hands this
+    to OpenBLAS, whose threads keep spinning after it returns and so take the cores from the next
+    compiled forward pass; measured on 2 cores, RISE's batches took 1.43x the time of plain passes with
+    tensordot, 1.16x with einsum."""
+    return np.einsum("n,nhw->hw", f, masks)
 
 
 def _hide(x: np.ndarray, masks: np.ndarray, fill: np.ndarray) -> np.ndarray:
@@ -348,7 +356,7 @@ def _rise_one(eng, x, c, grids, shifts, colour, batch_size) -> np.ndarray:
     for start in range(0, len(grids), batch_size):
         m = rise_masks(grids[start:start + batch_size], shifts[start:start + batch_size], x.shape[:2])
         f = batched_probabilities(eng, len(m), lambda a, b: _hide(x, m, colour), len(m), class_index=c)
-        weighted += np.tensordot(f.astype(np.float32), m, axes=1)  # float32 within a batch, float64 across
+        weighted += _weighted_masks(f.astype(np.float32), m)  # float32 within a batch, float64 across
         visible += m.sum(axis=0)
         score_sum += float(f.sum())
     floor = score_sum / len(grids)  # the mean probability over all masks
