@@ -38,8 +38,9 @@ sync:             ## after editing a notebook's .py (or its .ipynb in Jupyter): 
 	$(MAKE) strip
 
 PORT ?= 8765
-classroom:        ## serve the explorers to a whole class from this computer (PORT=..., CLASSROOM_HOST=0.0.0.0 for the LAN)
-	PORT=$(PORT) $(BIN)/python scripts/classroom.py
+WORKERS ?= auto
+classroom:        ## serve the explorers to a whole class (PORT=..., CLASSROOM_HOST=0.0.0.0 for the LAN, WORKERS=N processes)
+	PORT=$(PORT) CLASSROOM_PROCESSES=$(WORKERS) $(BIN)/python scripts/classroom.py
 
 gallery:          ## regenerate the README's pictures in docs/images/
 	$(BIN)/python scripts/make_gallery.py

@@ -1,13 +1,21 @@
 """Serve the explorers to a whole class from this computer (``make classroom``).
 
-See helpers/apps/server.py for the settings (PORT, CLASSROOM_HOST, CLASSROOM_CODE, ...)."""
+One server process (helpers/apps/server.py: PORT, CLASSROOM_HOST, CLASSROOM_CODE, ...), or with
+CLASSROOM_PROCESSES=auto|N several behind HAProxy, each student pinned to one (helpers/apps/workers.py)."""
+import importlib.util
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
+sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from helpers.apps.server import main  # noqa: E402
+# helpers/apps/workers.py loaded on its own, not through the helpers package (which imports
+# TensorFlow): a supervisor of N server processes stays small. With one process it runs the
+# server (helpers.apps.server) in this one.
+_spec = importlib.util.spec_from_file_location("classroom_workers", os.path.join(ROOT, "helpers", "apps", "workers.py"))
+workers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(workers)
 
 if __name__ == "__main__":
-    main()
+    workers.main()

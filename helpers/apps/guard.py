@@ -4,8 +4,8 @@ A student opens ``http://HOST:PORT/?code=CLASSCODE`` once; the middleware checks
 (constant-time), sets an HttpOnly cookie and redirects to the same page without the code in the
 address bar. Every later request -- pages, static files and the widget websocket -- must carry
 that cookie; anything else gets a small "ask your teacher for the class code" page (HTTP 403) or
-a closed websocket (code 1008). Starlette's ``HTTPConnection`` parses the request; nothing else
-is home-made.
+a closed websocket (code 1008); only the health probe, :data:`OPEN_PATHS`, answers without it.
+Starlette's ``HTTPConnection`` parses the request; nothing else is home-made.
 
 The redirect only ever goes to a path on this server: leading slashes and backslashes are
 dropped (``//other.host/x`` becomes ``/other.host/x``), so no browser reads it as another host (no
@@ -36,9 +36,11 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from ..validation import check_positive, check_type
 
-__all__ = ["COOKIE", "ClassCodeMiddleware", "new_code"]
+__all__ = ["COOKIE", "OPEN_PATHS", "ClassCodeMiddleware", "new_code"]
 
 COOKIE = "convnet_class"
+# health probes (a proxy's checks, Kubernetes' probes) answer without the code: they say only "ok"
+OPEN_PATHS = frozenset({"/readyz"})
 _ASK = """<!doctype html><html><head><meta charset="utf-8"><title>Class code needed</title></head>
 <body style="font-family:sans-serif;max-width:32em;margin:4em auto">
 <h1>Class code needed</h1><p>{message} Ask your teacher for the class code.</p>
@@ -74,6 +76,9 @@ class ClassCodeMiddleware:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):  # lifespan: pass through
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)

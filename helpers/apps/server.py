@@ -15,8 +15,14 @@ Environment (all optional):
   ``CLASSROOM_CULL_MINUTES`` (default 3).
 * ``CLASSROOM_MAX_UPLOAD_MB`` -- default 20.
 * ``CLASSROOM_TRUSTED_PROXY`` -- the address of a reverse proxy in front of this server; only
-  then are its ``X-Forwarded-*`` headers believed. ``CLASSROOM_ROOT_PATH`` -- the path the proxy
-  serves the classroom under (default: none). Neither is ever taken from a request.
+  then are its ``X-Forwarded-*`` headers believed, and the server prints "worker ready" instead of
+  an address (students open the proxy's; the class code is not printed). ``CLASSROOM_ROOT_PATH`` --
+  the path the proxy serves the classroom under (default: none). Neither is ever taken from a request.
+* ``CLASSROOM_LISTEN`` -- the address this process listens on, when a proxy on the same computer
+  is what the class reaches at ``CLASSROOM_HOST`` (default: ``CLASSROOM_HOST`` itself). It must be
+  a loopback address or ``CLASSROOM_HOST``: the host and class-code rules follow ``CLASSROOM_HOST``.
+* ``CLASSROOM_PROCESSES`` -- how many server processes ``scripts/classroom.py`` runs behind HAProxy
+  (:mod:`helpers.apps.workers`; ``make classroom`` passes ``auto``); unset: 1, this process alone.
 
 Solara's server (Starlette + uvicorn) does the serving; this module only configures it: offline
 assets (``solara-assets``, served read-only), no telemetry, production mode, and the checks of
@@ -33,12 +39,14 @@ import socket
 import threading
 import time
 
-__all__ = ["APP", "DEFAULT_PORT", "HEADER_TIMEOUT_S", "build_app", "configure_solara", "is_loopback", "main",
-           "max_students", "start"]
+__all__ = ["APP", "DEFAULT_PORT", "HEADER_TIMEOUT_S", "WORKER_READY", "build_app", "configure_solara", "is_loopback",
+           "listen_address", "main", "max_students", "start"]
 
 DEFAULT_PORT = 8765
 HEADER_TIMEOUT_S = 10.0  # a request's headers must arrive within this (slow clients hold no connection)
 APP = "helpers.apps.classroom"
+# printed instead of the address by a process behind a proxy, once warm (helpers.apps.workers waits for it)
+WORKER_READY = "convnet-vis classroom: worker ready"
 
 
 def is_loopback(host: str) -> bool:
@@ -54,6 +62,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def listen_address(host: str, listen: str | None) -> str:
+    """Where a server for a class at ``host`` listens: ``listen`` (a proxy's worker on loopback) or ``host``.
+
+    Example:
+        >>> listen_address("0.0.0.0", "127.0.0.1"), listen_address("0.0.0.0", None)
+        ('127.0.0.1', '0.0.0.0')
+        >>> listen_address("127.0.0.1", "0.0.0.0")
+        Traceback (most recent call last):
+        ...
+        ValueError: CLASSROOM_LISTEN='0.0.0.0': expected a loopback address or CLASSROOM_HOST ('127.0.0.1')
+    """
+    if not listen or listen == host:
+        return host
+    if not is_loopback(listen):  # else a loopback-mode server, with no class code, would listen beyond
+        raise ValueError(f"CLASSROOM_LISTEN={listen!r}: expected a loopback address or CLASSROOM_HOST ({host!r})")
+    return listen
 
 
 def configure_solara() -> None:
@@ -136,6 +162,7 @@ def _lan_address() -> str:
 def main() -> None:
     host = os.environ.get("CLASSROOM_HOST", "127.0.0.1")
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    listen = listen_address(host, os.environ.get("CLASSROOM_LISTEN"))
     code = os.environ.get("CLASSROOM_CODE") or None  # on loopback too, when a teacher sets one
     if code is None and not is_loopback(host):
         from .guard import new_code
@@ -150,6 +177,10 @@ def main() -> None:
     shown = _lan_address() if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     print("convnet-vis classroom: loading the model once for everyone ...", flush=True)
     import helpers.apps.classroom  # noqa: F401  (load the model now, not on the first student's visit)
+    from .warmup import start_warm_up
+
+    # every page's first view traced in a background thread (the start page says so meanwhile)
+    warming = start_warm_up(log=lambda text: print(f"convnet-vis classroom: {text}", flush=True))
 
     if code:
         message = f"\n  Students open:  http://{shown}:{port}/?code={code}\n  Class code:     {code}\n"
@@ -157,8 +188,10 @@ def main() -> None:
         message = (f"\n  Open:  http://{shown}:{port}/   (this computer only; CLASSROOM_HOST=0.0.0.0 shares it "
                    "with the classroom network, protected by a class code)\n")
     proxy = os.environ.get("CLASSROOM_TRUSTED_PROXY") or None
+    if proxy:  # behind a proxy, which is what students open (and whose supervisor, if any, says where)
+        message = f"{WORKER_READY} on {listen}:{port}, behind the proxy at {proxy}"
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5,
+        app, host=listen, port=port, log_level="warning", timeout_graceful_shutdown=5,
         http=header_timeout_protocol(HEADER_TIMEOUT_S),
         # an upload up to twice the cap still arrives, so the picker can say it is too big; past
         # that the socket closes. At most 2 such messages wait per socket (memory per student).
@@ -170,6 +203,7 @@ def main() -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.1)
         if server.started:
+            warming.join()  # the address once no student's first view costs a trace
             print(message, flush=True)
 
     threading.Thread(target=announce, daemon=True).start()
@@ -189,7 +223,8 @@ def start(port: int, *, host: str = "127.0.0.1", env: dict | None = None, log=No
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    full_env = {**os.environ, "PORT": str(port), "CLASSROOM_HOST": host, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    full_env = {**os.environ, "PORT": str(port), "CLASSROOM_HOST": host, "TF_CPP_MIN_LOG_LEVEL": "2",
+                "CLASSROOM_PROCESSES": "1", **(env or {})}  # one process, whatever the caller's shell says
     proc = subprocess.Popen([sys.executable, str(root / "scripts" / "classroom.py")], cwd=root, env=full_env,
                             stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
     probe = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
