@@ -79,13 +79,13 @@ def _photo_file(name: str) -> str:
 class Server:
     """A classroom (Solara) or Voila server on 127.0.0.1; ``memory()`` sums the process tree."""
 
-    def __init__(self, kind: str, voila_root: Path | None = None):
+    def __init__(self, kind: str, voila_root: Path | None = None, env: dict | None = None):
         self.kind, self.port = kind, _free_port()
         self.log = tempfile.NamedTemporaryFile("w+", suffix=f"-{kind}.log", delete=False)
         if kind == "solara":
             from helpers.apps.server import start
 
-            self.proc = start(self.port, log=self.log)
+            self.proc = start(self.port, log=self.log, env=env)
             self.url = f"http://127.0.0.1:{self.port}/gradcam"
         else:
             token = secrets.token_hex(16)
@@ -228,6 +228,7 @@ class Student:
         self.cpu_probe, self.cpu_marks = None, []     # server CPU at start and page open (single-student runs)
         self.action_cpu: list[float] = []             # server CPU of each action (single-student runs)
         self.frames: list[tuple[bool, float, bool]] = []  # websocket frames: (sent, browser timestamp, marks)
+        self.sent: list[bytes | str] = []              # every websocket frame this page sent
         self.server_s: list[float] = []               # input frame sent -> first frame carrying the change
         self.errors: list[str] = []
         self.final = None
@@ -258,6 +259,8 @@ class Student:
         head = base64.b64decode(data[:4000]) if binary else data.encode()
         marks = b"comm_msg" in head if sent else (binary and b"comm_msg" in head) or b"evidence" in head
         self.frames.append((sent, event["timestamp"], bool(marks)))
+        if sent:
+            self.sent.append(base64.b64decode(data) if binary else data)
 
     async def _server_time(self, mark: int) -> None:
         """Server + wire time of the last action, from the frames noted since ``mark``."""
