@@ -107,24 +107,10 @@ class Server:
 
     def memory(self) -> tuple[float, float]:
         """(RSS, PSS) of the server and its kernels, MB."""
-        rss = pss = 0
-        for p in self.tree():
-            try:
-                info = p.memory_full_info()
-                rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
-            except psutil.Error:
-                pass
-        return rss / 2**20, pss / 2**20
+        return tree_memory(self.tree())
 
     def cpu(self) -> float:
-        total = 0.0
-        for p in self.tree():
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
+        return tree_cpu(self.tree())
 
     def close(self):
         self.proc.terminate()
@@ -132,6 +118,30 @@ class Server:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def tree_memory(processes) -> tuple[float, float]:
+    """(RSS, PSS) of ``processes`` together, MB (one that has exited counts 0)."""
+    rss = pss = 0
+    for p in processes:
+        try:
+            info = p.memory_full_info()
+            rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
+        except psutil.Error:
+            pass
+    return rss / 2**20, pss / 2**20
+
+
+def tree_cpu(processes) -> float:
+    """CPU seconds (user + system) of ``processes`` together."""
+    total = 0.0
+    for p in processes:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
 
 
 def _wait_http(url, proc, timeout=180):

@@ -45,7 +45,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from bench_classroom import CHROMIUM, COMBOS, Sampler, Server, _differs, _free_port, _lesson, _photo_file  # noqa: E402
+from bench_classroom import (  # noqa: E402
+    CHROMIUM, COMBOS, Sampler, Server, _differs, _free_port, _lesson, _photo_file, tree_cpu, tree_memory)
 from kit.student import Student, deserialize  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 
@@ -87,24 +88,10 @@ class Cluster:
         return out
 
     def memory(self) -> tuple[float, float]:
-        rss = pss = 0
-        for p in self._processes():
-            try:
-                info = p.memory_full_info()
-                rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
-            except psutil.Error:
-                pass
-        return rss / 2**20, pss / 2**20
+        return tree_memory(self._processes())
 
     def cpu(self) -> float:
-        total = 0.0
-        for p in self._processes():
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
+        return tree_cpu(self._processes())
 
     def close(self):
         self.sup.stop()

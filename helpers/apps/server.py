@@ -33,35 +33,16 @@ websocket message limits; plus a time limit on request headers and the widget fi
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import threading
 import time
 
-__all__ = ["APP", "DEFAULT_PORT", "HEADER_TIMEOUT_S", "WORKER_READY", "build_app", "configure_solara", "is_loopback",
-           "listen_address", "main", "max_students", "start"]
+# the facts the supervisor of several workers shares with each (it imports no TensorFlow)
+from .workers import DEFAULT_PORT, HEADER_TIMEOUT_S, WORKER_READY, _lan_address, is_loopback
 
-DEFAULT_PORT = 8765
-HEADER_TIMEOUT_S = 10.0  # a request's headers must arrive within this (slow clients hold no connection)
+__all__ = ["APP", "build_app", "configure_solara", "listen_address", "main", "max_students", "start"]
+
 APP = "helpers.apps.classroom"
-# printed instead of the address by a process behind a proxy, once warm (helpers.apps.workers waits for it)
-WORKER_READY = "convnet-vis classroom: worker ready"
-
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this computer can reach (``127.0.0.1``, ``::1``, ``localhost``).
-
-    Example:
-        >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("localhost")
-        (True, False, True)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def listen_address(host: str, listen: str | None) -> str:
@@ -147,16 +128,6 @@ def build_app(host: str, code: str | None):
         app = ClassCodeMiddleware(app, code)
     # loopback: only this computer's names (DNS rebinding); both modes: websockets and posts from our own pages
     return HostAndOrigin(app, allowed_hosts=LOOPBACK_NAMES if is_loopback(host) else None)
-
-
-def _lan_address() -> str:
-    """This computer's address on the local network (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))
-            return s.getsockname()[0]
-        except OSError:
-            return socket.gethostname()
 
 
 def main() -> None:

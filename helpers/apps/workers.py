@@ -50,10 +50,11 @@ __all__ = ["AFFINITY_COOKIE", "DEFAULT_PORT", "HAPROXY_TEMPLATE", "HEADER_TIMEOU
 
 # This module imports nothing of ``helpers`` (whose package imports TensorFlow, ~550 MB):
 # scripts/classroom.py loads it on its own, so the supervisor of N workers stays a small process.
-# The few facts it shares with the server are repeated here; tests/apps/test_workers.py checks that
-# they agree with helpers.apps.server and helpers.apps.guard.
+# The facts it shares with the server live here and helpers.apps.server imports them; the class
+# code's rule is repeated (helpers.apps.guard), and tests/apps/test_workers.py checks both agree.
 DEFAULT_PORT = 8765
-HEADER_TIMEOUT_S = 10.0
+HEADER_TIMEOUT_S = 10.0  # a request's headers must arrive within this (slow clients hold no connection)
+# printed instead of the address by a process behind a proxy, once warm (the supervisor waits for it)
 WORKER_READY = "convnet-vis classroom: worker ready"
 _MIN_CODE = 8
 
@@ -75,7 +76,7 @@ def check_int(name: str, value, low: int, high: int | None = None) -> int:
 
 
 def is_loopback(host: str) -> bool:
-    """True for addresses only this computer can reach (as helpers.apps.server.is_loopback).
+    """True for addresses only this computer can reach (``127.0.0.1``, ``::1``, ``localhost``).
 
     Example:
         >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("localhost"), is_loopback("::1")

@@ -36,7 +36,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from helpers.apps.guard import COOKIE, ClassCodeMiddleware
 from helpers.apps.pool import WorkerPool
-from helpers.apps.server import is_loopback
+from helpers.apps.workers import is_loopback
 from helpers.apps.uploads import guard_uploads
 from helpers.widgets import ImagePicker
 
