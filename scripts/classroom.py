@@ -17,5 +17,26 @@ _spec = importlib.util.spec_from_file_location("classroom_workers", os.path.join
 workers = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(workers)
 
+
+def main() -> None:
+    """One server process, or a supervisor of N behind HAProxy (``CLASSROOM_PROCESSES``)."""
+    haproxy = workers.find_haproxy()
+    count = workers.processes(os.environ.get("CLASSROOM_PROCESSES"), haproxy=haproxy)
+    if count == 1:
+        from helpers.apps.server import main as serve  # only now: it imports TensorFlow
+
+        serve()
+        return
+    supervisor = workers.Supervisor(count, host=os.environ.get("CLASSROOM_HOST", "127.0.0.1"),
+                                    port=int(os.environ.get("PORT") or workers.DEFAULT_PORT),
+                                    code=os.environ.get("CLASSROOM_CODE") or None, haproxy=haproxy)
+    print(f"convnet-vis classroom: starting {count} server processes behind HAProxy ...", flush=True)
+    try:
+        supervisor.run()
+    except RuntimeError as err:
+        print(f"convnet-vis classroom: {err}", file=sys.stderr, flush=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    workers.main()
+    main()

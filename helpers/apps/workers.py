@@ -30,7 +30,6 @@ not installed; a number runs that many; unset, one process and no proxy (as the 
 
 from __future__ import annotations
 
-import collections
 import os
 import secrets
 import shutil
@@ -44,9 +43,19 @@ import threading
 import time
 from pathlib import Path
 
+if __package__:  # imported as helpers.apps.workers
+    from .child import Worker, how_it_stopped, write_line
+else:  # loaded on its own by scripts/classroom.py: its sibling the same way
+    import importlib.util as _util
+
+    _spec = _util.spec_from_file_location("classroom_child", Path(__file__).with_name("child.py"))
+    _child = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_child)
+    Worker, how_it_stopped, write_line = _child.Worker, _child.how_it_stopped, _child.write_line
+
 __all__ = ["AFFINITY_COOKIE", "DEFAULT_PORT", "HAPROXY_TEMPLATE", "HEADER_TIMEOUT_S", "HEALTH_PATH", "MB_PER_WORKER",
            "RESTART_WINDOW_S", "Supervisor", "TUNNEL_TIMEOUT_S", "WORKER_READY", "Worker", "default_processes",
-           "find_haproxy", "haproxy_config", "is_loopback", "main", "processes"]
+           "find_haproxy", "haproxy_config", "is_loopback", "processes"]
 
 # This module imports nothing of ``helpers`` (whose package imports TensorFlow, ~550 MB):
 # scripts/classroom.py loads it on its own, so the supervisor of N workers stays a small process.
@@ -219,90 +228,6 @@ def _port_is_free(host: str, port: int) -> bool:
             return False
 
 
-def _prctl():
-    """Linux's ``prctl``, looked up once here, so a child calls it before exec without loading anything."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _prctl()
-
-
-def _own_group_and_die_with_parent() -> None:
-    """In a child, before exec: a process group of its own (Ctrl-C reaches only the supervisor, which
-    stops everyone in order), and SIGTERM when the thread that started it ends (Linux's
-    PR_SET_PDEATHSIG), so no worker outlives a killed supervisor."""
-    os.setpgrp()
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGTERM)
-
-
-def _how(code: int) -> str:
-    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-
-
-class Worker:
-    """One child process (a classroom server, or the proxy) whose output lines go to ``out`` as
-    ``[name] line``; ``ready`` is set when a line contains ``ready_line`` (None: at once)."""
-
-    def __init__(self, name: str, command, env: dict, out, ready_line: str | None = WORKER_READY, port: int = 0):
-        self.name, self.command, self.env, self.out = name, list(command), env, out
-        self.ready_line, self.port = ready_line, port
-        self.proc: subprocess.Popen | None = None
-        self.ready = threading.Event()
-        self.stops: collections.deque = collections.deque()  # when it stopped by itself
-        self.reported = False
-
-    def start(self) -> None:
-        """Start (or restart) the process, ended with its supervisor (see _own_group_and_die_with_parent)."""
-        self.ready.clear()
-        self.reported = False
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1,
-                                     errors="replace", preexec_fn=_own_group_and_die_with_parent)
-        threading.Thread(target=self._copy, args=(self.proc,), daemon=True, name=f"output of {self.name}").start()
-        if self.ready_line is None:
-            self.ready.set()
-
-    def _copy(self, proc) -> None:
-        for line in proc.stdout:
-            if self.ready_line is not None and self.ready_line in line and proc is self.proc:
-                self.ready.set()  # (a dead process's last lines never mark its successor ready)
-            _write(self.out, f"[{self.name}] {line.rstrip()}")
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.proc is None else self.proc.pid
-
-    def exited(self) -> int | None:
-        return None if self.proc is None else self.proc.poll()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-
-
-_OUT_LOCK = threading.Lock()
-
-
-def _write(out, text: str) -> None:
-    with _OUT_LOCK:
-        out.write(text + "\n")
-        out.flush()
-
-
 class Supervisor:
     """N classroom processes and HAProxy in front of them (see the module's text).
 
@@ -400,7 +325,8 @@ class Supervisor:
 
     def _start(self, timeout: float) -> str:
         ports = [_free_port() for _ in range(self.count)]
-        self.workers = [Worker(f"w{i + 1}", self.command, self.worker_env(p), self.out, port=p)
+        self.workers = [Worker(f"w{i + 1}", self.command, self.worker_env(p), self.out, ready_line=WORKER_READY,
+                               port=p)
                         for i, p in enumerate(ports)]
         self.config_path.write_text(haproxy_config(self.host, self.port, [(w.name, w.port) for w in self.workers],
                                                    self.stats_socket))
@@ -417,7 +343,7 @@ class Supervisor:
                             ready_line=None, port=self.port)
         self.proxy.start()
         self._wait(self._all_up, [*self.workers, self.proxy], deadline)
-        _write(self.out, self.message())
+        write_line(self.out, self.message())
         return self.url()
 
     @staticmethod
@@ -425,7 +351,7 @@ class Supervisor:
         while not done():
             for part in parts:
                 if part.exited() is not None:
-                    raise RuntimeError(f"{part.name} stopped while starting ({_how(part.exited())}): see its "
+                    raise RuntimeError(f"{part.name} stopped while starting ({how_it_stopped(part.exited())}): see its "
                                        "lines above")
             if time.monotonic() > deadline:
                 raise RuntimeError("the classroom's processes were not ready in time")
@@ -444,7 +370,7 @@ class Supervisor:
         if self.stopping:
             return
         if self.proxy is not None and self.proxy.exited() is not None:
-            raise RuntimeError(f"HAProxy stopped ({_how(self.proxy.exited())}): the classroom is closed")
+            raise RuntimeError(f"HAProxy stopped ({how_it_stopped(self.proxy.exited())}): the classroom is closed")
         now = time.monotonic()
         for w in self.workers:
             code = w.exited()
@@ -455,14 +381,14 @@ class Supervisor:
                 w.stops.popleft()
             w.stops.append(now)
             if len(w.stops) <= self.restarts:
-                _write(self.out, f"[{w.name}] stopped ({_how(code)}); its students' next page load goes to another "
-                                 f"process. Restarting it ({len(w.stops)} of {self.restarts} in "
-                                 f"{RESTART_WINDOW_S // 60} minutes) ...")
+                write_line(self.out, f"[{w.name}] stopped ({how_it_stopped(code)}); its students' next page load goes "
+                                     f"to another process. Restarting it ({len(w.stops)} of {self.restarts} in "
+                                     f"{RESTART_WINDOW_S // 60} minutes) ...")
                 w.start()
             else:
-                _write(self.out, f"[{w.name}] stopped ({_how(code)}); its students' next page load goes to another "
-                                 f"process. Not restarted ({len(w.stops) - 1} restarts in the last "
-                                 f"{RESTART_WINDOW_S // 60} minutes).")
+                write_line(self.out, f"[{w.name}] stopped ({how_it_stopped(code)}); its students' next page load goes "
+                                     f"to another process. Not restarted ({len(w.stops) - 1} restarts in the last "
+                                     f"{RESTART_WINDOW_S // 60} minutes).")
         if self.workers and all(w.exited() is not None and w.reported and len(w.stops) > self.restarts
                                 for w in self.workers):
             raise RuntimeError("every worker process has stopped: the classroom is closed")
@@ -496,23 +422,3 @@ class Supervisor:
         finally:
             self.stop()
             signal.signal(signal.SIGTERM, previous)
-
-
-def main() -> None:
-    """``scripts/classroom.py``: one server process, or :class:`Supervisor` with N (``CLASSROOM_PROCESSES``)."""
-    haproxy = find_haproxy()
-    count = processes(os.environ.get("CLASSROOM_PROCESSES"), haproxy=haproxy)
-    if count == 1:
-        from helpers.apps.server import main as serve  # absolute: this module may be loaded on its own
-
-        serve()
-        return
-    supervisor = Supervisor(count, host=os.environ.get("CLASSROOM_HOST", "127.0.0.1"),
-                            port=int(os.environ.get("PORT") or DEFAULT_PORT),
-                            code=os.environ.get("CLASSROOM_CODE") or None, haproxy=haproxy)
-    print(f"convnet-vis classroom: starting {count} server processes behind HAProxy ...", flush=True)
-    try:
-        supervisor.run()
-    except RuntimeError as err:
-        print(f"convnet-vis classroom: {err}", file=sys.stderr, flush=True)
-        sys.exit(1)
