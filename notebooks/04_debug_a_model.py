@@ -397,10 +397,10 @@ from helpers.widgets import activation_explorer, filter_explorer, gradcam_explor
 
 gradcam_explorer(shortcut_model, probe.images[1])
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 activation_explorer(shortcut_model, probe.images[1], layer=DETECTOR_LAYER, channel=detector)
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 filter_explorer(fixed_model, layer="conv3", size=64)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
