@@ -108,6 +108,7 @@ class LessonStudent(Student):
         self.errors: list[str] = []
         self.shapes: set[tuple] = set()     # (method, state keys) of every widget message sent
         self.final = None
+        self.late = 0                       # pictures that changed after the action's handler ended
         self.opened_at = None
         self.received = collections.deque(maxlen=20)  # only the last few: hundreds of students share memory
 
@@ -118,30 +119,46 @@ class LessonStudent(Student):
                      and "evidence" in str(w["state"].get("value", ""))), "")
         return view, line
 
-    def update(self, comm_id, state, buffers=(), buffer_paths=()):
+    def update(self, comm_id, state, buffers=(), buffer_paths=()) -> str:
         """Send a change, and keep it in this page's copy of the widget, as the browser's model does
         (the server answers with ``echo_update``, which the kit does not apply)."""
         self.shapes.add(("update", tuple(sorted(state))))
-        super().update(comm_id, state, buffers, buffer_paths)
+        msg_id = super().update(comm_id, state, buffers, buffer_paths)
         if not buffers:
             self.widgets[comm_id]["state"].update(state)
+        return msg_id
 
-    def _wait_change(self, before, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.recv(max(deadline - time.monotonic(), 0.01)) is not None and self.signature() != before:
-                return True
-        return False
+    def _drain(self) -> None:
+        """Read what arrived while this student was thinking: nothing is timed from it, and a change
+        of the picture here (after the kernel said ``idle``) is counted as a late redraw."""
+        before = self.signature()
+        while self.recv(0.001) is not None:
+            pass
+        self.late += self.signature() != before
 
     def act(self, name: str, send) -> None:
+        """Time one action: ``send()`` (returning the message's id) -> the first message that changes
+        the picture or the class line. The kernel handles a widget message in one go and then
+        reports ``idle`` for it, so the action ends there: a later action never counts messages of an
+        earlier one. A handler that finishes with no change is an error, at once."""
+        self._drain()
         before = self.signature()
         t0 = time.perf_counter()
-        send()
-        if self._wait_change(before, self.timeout):
-            self.latencies.setdefault(name, []).append(time.perf_counter() - t0)
+        msg_id = send()
+        deadline, changed = time.monotonic() + self.timeout, None
+        while time.monotonic() < deadline:
+            msg = self.recv(max(deadline - time.monotonic(), 0.01))
+            if msg is None:
+                continue
+            if changed is None and self.signature() != before:
+                changed = time.perf_counter() - t0
+            if (msg["header"]["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                    and msg.get("parent_header", {}).get("msg_id") == msg_id):
+                break
+        if changed is not None:
+            self.latencies.setdefault(name, []).append(changed)
         else:
             self.errors.append(f"student {self.index}: the picture did not change after '{name}'")
-        self.recv(0.05)  # the rest of the redraw's messages, if any are still coming
         time.sleep(self.rng.uniform(*self.think))
 
     def open_page(self, page: str = "/gradcam") -> None:
@@ -254,6 +271,8 @@ def run_level(n: int, args, refs, workers: int = 1) -> dict:
         sampler = Sampler(server)
         sampler.start()
         cpu0, t0 = server.cpu(), time.time()
+        me = psutil.Process()
+        client0 = sum(me.cpu_times()[:2])
         students = [LessonStudent(base, i, COMBOS[i % len(COMBOS)], tuple(args.think), random.Random(args.seed + i),
                                   args.timeout) for i in range(n)]
 
@@ -276,6 +295,7 @@ def run_level(n: int, args, refs, workers: int = 1) -> dict:
                     worker_peak = [max(a, b) for a, b in zip(server.per_worker_mb(), worker_peak or [0.0] * workers)]
         wall = time.time() - t0
         cpu = server.cpu() - cpu0
+        client_cpu = sum(me.cpu_times()[:2]) - client0  # the protocol students' own cost (this process)
         sampler.stop()
     finally:
         server.close()
@@ -295,7 +315,17 @@ def run_level(n: int, args, refs, workers: int = 1) -> dict:
             "probe_actions": len(probe_lat), "probe_p50_s": _q(probe_lat, 50), "probe_p95_s": _q(probe_lat, 95),
             "server_cpu_s": round(cpu, 1), "server_cores": round(cpu / wall, 2),
             "rss_before_mb": round(before_rss), "rss_peak_mb": round(sampler.peak[0]),
+            "per_action_p95_s": {k: _q(v, 95) for k, v in sorted(_per_action(students).items())},
+            "late_redraws": sum(s.late for s in students), "client_cpu_s": round(client_cpu, 1),
             "errors": len(errors), "error_samples": errors[:5], "crosstalk": crosstalk, "unfinished": unfinished}
+
+
+def _per_action(students) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for s in students:
+        for k, v in s.latencies.items():
+            out.setdefault(k, []).extend(v)
+    return out
 
 
 def _row(r) -> str:

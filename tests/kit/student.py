@@ -129,11 +129,11 @@ class Student:
     def send_raw(self, frame) -> None:
         self.ws.send(frame)
 
-    def update(self, comm_id: str, state: dict, buffers=(), buffer_paths=()) -> None:
-        """Change a widget's state as the browser does (``comm_msg`` method ``update``)."""
-        self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state,
-                                                            "buffer_paths": [list(p) for p in buffer_paths]}},
-                  buffers)
+    def update(self, comm_id: str, state: dict, buffers=(), buffer_paths=()) -> str:
+        """Change a widget's state as the browser does (``comm_msg`` method ``update``); returns the
+        message's id (the parent of the kernel's ``busy`` / ``idle`` statuses for it)."""
+        return self.send("comm_msg", {"comm_id": comm_id, "data": {
+            "method": "update", "state": state, "buffer_paths": [list(p) for p in buffer_paths]}}, buffers)
 
     def click(self, comm_id: str) -> None:
         self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}})
