@@ -30,10 +30,11 @@ from ..layers import layer_names
 from ..widgets import activation_explorer, filter_explorer, gradcam_explorer, occluder, where_what_explorer
 from .pages import DebugModelPage, PhotoPage, debug_models, debug_pictures
 from .pool import WorkerPool
+from .readiness import WARMING
 from .uploads import guard_uploads
 
 __all__ = ["ACTIVATION_LAYERS", "BUILDERS", "DEBUG_MODELS", "DEBUG_PICTURES", "INTRO", "MODEL", "MODEL_NAME", "POOL",
-           "WARMING", "active_students", "Intro", "routes", "student_explorer"]
+           "active_students", "Intro", "routes", "student_explorer"]
 
 MODEL_NAME = os.environ.get("CLASSROOM_MODEL", "efficientnet_lite0")
 MODEL = load_model(MODEL_NAME)
@@ -42,8 +43,6 @@ POOL = WorkerPool(workers=int(os.environ.get("CLASSROOM_WORKERS", "1")))
 # once per process, shared read-only by every student
 DEBUG_MODELS = debug_models()
 DEBUG_PICTURES = debug_pictures()
-# set while helpers.apps.warmup traces the pages' default views at server start (the start page says so)
-WARMING = threading.Event()
 
 # The activations page offers each block's output (18 layers for EfficientNet-Lite0, ~10 MB of
 # feature maps per photo and student) rather than all 82 (~50 MB).

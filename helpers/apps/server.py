@@ -113,6 +113,7 @@ def build_app(host: str, code: str | None):
     from .frames import FrameLimits
     from .guard import ClassCodeMiddleware
     from .origin import LOOPBACK_NAMES, HostAndOrigin
+    from .readiness import Readiness
     from .seats import Seats
 
     _compat.quiet_solara_events()  # no MagicMock built per widget message
@@ -120,6 +121,7 @@ def build_app(host: str, code: str | None):
     _compat.per_kernel_widget_control()  # a page's request_states answered on its own socket
     _compat.client_writable_only()  # a browser sets a control's value, never its bounds or a picture
     _compat.no_client_widgets()  # a browser cannot make the server build widgets
+    app = Readiness(app)  # /readyz: 503 until the warm-up has traced every page's first view
     app = ReadOnlyCdn(app, settings.assets.proxy_cache_dir)  # the front end read-only, never fetched or deleted
     app = StaticCache(GZipMiddleware(app, minimum_size=1000))  # compressed once, not once per student
     app = FrameLimits(app, idle_seconds=60 * _minutes("CLASSROOM_IDLE_MINUTES", 30))
@@ -185,8 +187,9 @@ if __name__ == "__main__":
 
 
 def start(port: int, *, host: str = "127.0.0.1", env: dict | None = None, log=None, timeout: float = 180.0):
-    """Start the classroom server in a child process and wait until it answers (for the tests
-    and the load-test benchmark). Returns the ``subprocess.Popen``; terminate it when done."""
+    """Start the classroom server in a child process and wait until it answers, warm (``/readyz``
+    says 503 while it warms up), for the tests and the load-test benchmark. Returns the
+    ``subprocess.Popen``; terminate it when done."""
     import subprocess
     import sys
     import urllib.error
@@ -206,8 +209,10 @@ def start(port: int, *, host: str = "127.0.0.1", env: dict | None = None, log=No
         try:
             urllib.request.urlopen(f"http://{probe}:{port}/readyz", timeout=2)
             return proc
-        except urllib.error.HTTPError:  # 403 without the class code: it is up
-            return proc
+        except urllib.error.HTTPError as err:
+            if err.code != 503:  # 503: still warming up; 403 without the class code: it is up
+                return proc
+            time.sleep(0.5)
         except OSError:
             time.sleep(0.5)
     proc.terminate()

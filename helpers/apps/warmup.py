@@ -26,6 +26,7 @@ from ..cam.engine import Engine
 from ..cam.store import cam_store
 from ..validation import check_choice, check_positive
 from .pages import DebugModelPage, close_tree
+from .readiness import WARMING
 
 __all__ = ["compile_engines", "engines", "start_warm_up", "warm_up"]
 
@@ -79,13 +80,13 @@ def warm_up(pages=None, *, timeout: float = 600.0, log=None) -> dict[str, float]
     """Trace the default views of ``pages`` (names of :data:`helpers.apps.classroom.BUILDERS`;
     None: every page), as described in the module's text. Returns the seconds each page took
     (``"engines"``: the wait for the Grad-CAM compiles). ``log(text)`` is told of each page.
-    :data:`helpers.apps.classroom.WARMING` is set meanwhile."""
+    :data:`helpers.apps.readiness.WARMING` is set meanwhile."""
     from . import classroom
 
     names = (list(classroom.BUILDERS) if pages is None
              else [check_choice("page", p, tuple(classroom.BUILDERS)) for p in pages])
     seconds: dict[str, float] = {}
-    classroom.WARMING.set()
+    WARMING.set()
     try:
         for name in names:
             t0 = time.perf_counter()
@@ -101,7 +102,7 @@ def warm_up(pages=None, *, timeout: float = 600.0, log=None) -> dict[str, float]
         compile_engines([classroom.MODEL, *classroom.DEBUG_MODELS.values()], timeout)
         seconds["engines"] = time.perf_counter() - t0
     finally:
-        classroom.WARMING.clear()
+        WARMING.clear()
     return seconds
 
 
@@ -120,9 +121,7 @@ def start_warm_up(log=None) -> threading.Thread:
         if log is not None:
             log(message)
 
-    from . import classroom
-
-    classroom.WARMING.set()  # before the thread starts: a page opened at once says so
+    WARMING.set()  # before the thread starts: a page opened at once says so
     thread = threading.Thread(target=run, name="classroom-warm-up", daemon=True)
     thread.start()
     return thread

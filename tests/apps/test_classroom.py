@@ -36,6 +36,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from helpers.apps.guard import COOKIE, ClassCodeMiddleware
 from helpers.apps.pool import WorkerPool
+from helpers.apps.readiness import WARMING
 from helpers.apps.workers import is_loopback
 from helpers.apps.uploads import guard_uploads
 from helpers.widgets import ImagePicker
@@ -512,12 +513,12 @@ def _intro_text(app) -> str:
 
 
 def test_the_start_page_says_when_the_server_is_still_warming_up(app):
-    assert not app.WARMING.is_set() and "warming up" not in _intro_text(app)
-    app.WARMING.set()
+    assert not WARMING.is_set() and "warming up" not in _intro_text(app)
+    WARMING.set()
     try:
         text = _intro_text(app)
     finally:
-        app.WARMING.clear()
+        WARMING.clear()
     assert "warming up" in text and "<b>Debug a model</b>" in text
 
 
@@ -527,7 +528,7 @@ def test_after_warm_up_the_first_default_view_of_each_page_traces_nothing(app):
     from helpers.apps.warmup import engines, warm_up
 
     seconds = warm_up()
-    assert set(seconds) == set(app.BUILDERS) | {"engines"} and not app.WARMING.is_set()
+    assert set(seconds) == set(app.BUILDERS) | {"engines"} and not WARMING.is_set()
     # the counter sees a trace when there is one (else this test could not fail)
     probe = tf.function(lambda x: 2 * x)
     before = _traces()
@@ -642,3 +643,22 @@ def test_the_debug_page_finds_the_marker_with_the_shared_small_models(app):
         int(circles[0])])
     ann.model_choice.value = "shortcut"  # the other model's explorers catch up with the picture
     assert np.array_equal(ann.views["shortcut"][0].image, fixed[0].image)
+
+
+def test_the_health_route_says_503_while_the_server_warms_up():
+    from helpers.apps.readiness import Readiness
+
+    async def ok(request):
+        return PlainTextResponse("ok")
+
+    warming = threading.Event()
+    app = Readiness(Starlette(routes=[Route("/readyz", ok), Route("/gradcam", ok)]), warming)
+    with TestClient(app) as client:
+        assert client.get("/readyz").text == "ok"
+        warming.set()
+        answer = client.get("/readyz")
+        assert (answer.status_code, answer.text, answer.headers["retry-after"]) == (503, "warming up", "2")
+        assert client.get("/gradcam").text == "ok"        # a page opened meanwhile works
+        assert client.post("/readyz").status_code == 405  # only the route's GET is the probe's
+        warming.clear()
+        assert client.get("/readyz").status_code == 200
