@@ -11,6 +11,11 @@ cached maps that a class switch takes; their first calls are otherwise answered 
 compile in a background thread (:class:`helpers.cam.first_call.CompiledSoon`), and warm-up waits
 for those threads.
 
+Beyond the default views: the Grad-CAM page's deepest :data:`WARM_CAM_LAYERS` layers (the top of its
+menu, the layers Grad-CAM is meant for; each costs ~1.3 s of start and ~33 MB of traced functions,
+so not all 42 of the menu: ~70 s and ~1.6 GB) get their engines, and one photo is uploaded (the
+first upload's decoder checks cost ~0.5 s once per process).
+
 :func:`start_warm_up` runs it in a background thread (:func:`helpers.apps.server.main` prints the
 address when it is done; the start page shows a "warming up" note meanwhile).
 """
@@ -22,21 +27,33 @@ import time
 
 import tensorflow as tf
 
-from ..cam.engine import Engine
+from ..cam.engine import Engine, engine
+from ..cam.layer_choice import cam_layers
 from ..cam.store import cam_store
+from ..images import sample_images
 from ..validation import check_choice, check_positive
+from ..widgets import GradCAMExplorer
 from .pages import DebugModelPage, close_tree
 from .readiness import WARMING
 
-__all__ = ["compile_engines", "engines", "start_warm_up", "warm_up"]
+__all__ = ["WARM_CAM_LAYERS", "compile_engines", "engines", "start_warm_up", "warm_up"]
+
+WARM_CAM_LAYERS = 5  # the Grad-CAM menu's first (deepest) layers, traced at start
 
 
 def _exercise(view) -> None:
     """What a student does first on a page beyond its default view, where that builds something
-    new: on the debug page, picking each model (each has explorers of its own)."""
+    new: on the debug page, picking each model (each has explorers of its own); on the Grad-CAM
+    page, an upload and the deepest layers of the menu."""
     if isinstance(view, DebugModelPage):
         for model in view.models:
             view.model_choice.value = model
+    if isinstance(view, GradCAMExplorer):
+        photo = sample_images()["chelsea"]
+        view.picker.upload.value = ({"name": photo.name, "type": "image/png", "size": photo.stat().st_size,
+                                     "content": photo.read_bytes(), "last_modified": 0},)
+        for layer in cam_layers(view.model)[:WARM_CAM_LAYERS]:
+            engine(view.model, layer)  # traced with the others by compile_engines
 
 
 def engines(models) -> list[Engine]:

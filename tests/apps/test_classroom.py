@@ -39,6 +39,7 @@ from helpers.apps.pool import WorkerPool
 from helpers.apps.readiness import WARMING
 from helpers.apps.workers import is_loopback
 from helpers.apps.uploads import guard_uploads
+from helpers.images import IMAGES_DIR
 from helpers.widgets import ImagePicker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -525,7 +526,7 @@ def test_the_start_page_says_when_the_server_is_still_warming_up(app):
 def test_after_warm_up_the_first_default_view_of_each_page_traces_nothing(app):
     import tensorflow as tf
 
-    from helpers.apps.warmup import engines, warm_up
+    from helpers.apps.warmup import WARM_CAM_LAYERS, engines, warm_up
 
     seconds = warm_up()
     assert set(seconds) == set(app.BUILDERS) | {"engines"} and not WARMING.is_set()
@@ -540,6 +541,13 @@ def test_after_warm_up_the_first_default_view_of_each_page_traces_nothing(app):
         view = build(pooled=False)  # a student's first visit: the default view
         if name == "gradcam":      # ... and the first class switch: the gradients from cached maps
             view.class_dropdown.value = view.class_dropdown.options[1][1]
+            photo = IMAGES_DIR / "coffee.png"  # ... an upload, and each of the menu's deepest layers
+            view.picker.upload.value = ({"name": photo.name, "type": "image/png", "size": photo.stat().st_size,
+                                         "content": photo.read_bytes(), "last_modified": 0},)
+            assert view.picker.name == "coffee.png" and view.picker.error is None
+            for layer in view.layer_dropdown.options[:WARM_CAM_LAYERS]:
+                view.layer_dropdown.value = layer
+                assert layer in view.info_label.value
         if name == "debug":        # ... and the other model
             view.model_choice.value = "fixed"
     assert _new_traces(before, _traces()) == []
