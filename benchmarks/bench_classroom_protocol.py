@@ -371,6 +371,10 @@ def main() -> int:
         for n in args.students:
             results.append(run_level(n, args, check["refs"], workers))
             print(_row(results[-1]), flush=True)
+            r = results[-1]
+            print("    p95 per action: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["per_action_p95_s"].items())
+                  + f"; late redraws {r['late_redraws']}; the protocol students' own CPU {r['client_cpu_s']} s",
+                  flush=True)
             if results[-1]["worker_peak_mb"]:
                 print(f"    peak RSS per worker: {results[-1]['worker_peak_mb']} MB", flush=True)
             for e in results[-1]["error_samples"]:
