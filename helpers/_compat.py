@@ -176,8 +176,10 @@ def client_writable_only() -> bool:
     ipywidgets' own controls, and nothing of the widgets that only show things (pictures, HTML,
     progress bars; boxes, layouts and styles have none of those traits). Other widget libraries
     (Solara's page layout) are unchanged. Traitlets still checks what is kept (a slider's value
-    stays within the server's min and max). Idempotent; False, changing nothing, if ``Widget.set_state`` is gone."""
+    stays within the server's min and max); a value it refuses is answered with the server's
+    state. Idempotent; False, changing nothing, if ``Widget.set_state`` is gone."""
     from ipywidgets.widgets import widget
+    from traitlets import TraitError
 
     original = getattr(widget.Widget, "set_state", None)
     if getattr(original, "_convnet_client_filter", False):
@@ -188,12 +190,20 @@ def client_writable_only() -> bool:
 
     @functools.wraps(original)
     def set_state(self, sync_data):
-        if getattr(self, "_model_module", None) in _WIDGET_MODULES:
-            allowed = () if isinstance(self, output_only) else CLIENT_TRAITS
-            sync_data = {k: v for k, v in sync_data.items() if k in allowed}
-            if not sync_data:
-                return None
-        return original(self, sync_data)
+        if getattr(self, "_model_module", None) not in _WIDGET_MODULES:
+            return original(self, sync_data)
+        allowed = () if isinstance(self, output_only) else CLIENT_TRAITS
+        sync_data = {k: v for k, v in sync_data.items() if k in allowed}
+        if not sync_data:
+            return None
+        try:
+            return original(self, sync_data)
+        except TraitError:
+            # a value the control refuses (an index past its options, text for a number): the
+            # server keeps its own, and tells the browser, whose control snaps back to it, instead
+            # of a traceback in the server's log for every such message
+            self.send_state(list(sync_data))
+            return None
 
     set_state._convnet_client_filter = True
     widget.Widget.set_state = set_state

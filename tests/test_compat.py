@@ -191,6 +191,14 @@ def test_browsers_set_only_the_values_of_controls(monkeypatch):
     choice = W.Dropdown(options=["a", "b"], value="a")
     choice.set_state({"index": 1, "options": ["x"] * 10})
     assert choice.value == "b" and choice.options == ("a", "b")
+    told = []
+    choice.send_state = lambda key=None: told.append(key)  # what the browser is sent back
+    for refused in ({"index": 999}, {"index": "b"}, {"index": -1}):  # traitlets refuses each: no exception
+        choice.set_state(refused)
+        assert choice.index == 1 and told[-1] == ["index"]
+    steps.send_state = lambda key=None: told.append(key)
+    steps.set_state({"value": "many", "min": -5})
+    assert steps.value == 200 and told[-1] == ["value"] and len(told) == 4
     picture, note = W.Image(value=b"server"), W.HTML(value="server")
     picture.set_state({"value": b"client"})
     note.set_state({"value": "<script>client</script>"})

@@ -381,11 +381,13 @@ def test_the_new_pages_keep_their_bounds_against_hostile_values(loopback):
     s.update(picture, {"max": 10**4, "value": 10**4})
     s.update(model, {"index": 7})
     s.update(tabs, {"selected_index": 9})
+    s.widgets[model]["state"]["index"], s.widgets[tabs]["state"]["selected_index"] = 7, 9  # as a browser shows them
     s.settle(2.0, limit=60)
     held = s.request_states()["states"]
     count = held[picture]["state"]["max"] + 1
     assert held[picture]["state"]["value"] == count - 1 < 10**4
     assert held[model]["state"]["index"] == 0 and held[tabs]["state"]["selected_index"] == 0
+    assert s.state(model)["index"] == 0 and s.state(tabs)["selected_index"] == 0  # the page was told
     assert f"Picture {count - 1} of the" in _html_text(s) and "Model: <b>shortcut</b>" in _html_text(s)
     s.close()
 
@@ -396,6 +398,7 @@ def test_the_new_pages_keep_their_bounds_against_hostile_values(loopback):
     held = s.request_states()["states"][row]["state"]
     assert held["max"] == 6 and held["value"] == 6 and "cell (6, " in _html_text(s)
     s.close()
+    assert "TraitError" not in loopback.log_text()  # refused values are answered, not crashes in the log
 
 
 # -- seats and slow connections -------------------------------------------------------------
