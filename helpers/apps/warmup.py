@@ -13,8 +13,9 @@ for those threads.
 
 Beyond the default views: the Grad-CAM page's deepest :data:`WARM_CAM_LAYERS` layers (the top of its
 menu, the layers Grad-CAM is meant for; each costs ~1.3 s of start and ~33 MB of traced functions,
-so not all 42 of the menu: ~70 s and ~1.6 GB) get their engines, and one photo is uploaded (the
-first upload's decoder checks cost ~0.5 s once per process).
+so not all 42 of the menu: ~70 s and ~1.6 GB) get their engines, one photo is uploaded (the
+first upload's decoder checks cost ~0.5 s once per process), and each method draws once on the
+default layer (Score-CAM's first masked passes trace for ~1 s).
 
 :func:`start_warm_up` runs it in a background thread (:func:`helpers.apps.server.main` prints the
 address when it is done; the start page shows a "warming up" note meanwhile).
@@ -44,7 +45,7 @@ WARM_CAM_LAYERS = 5  # the Grad-CAM menu's first (deepest) layers, traced at sta
 def _exercise(view) -> None:
     """What a student does first on a page beyond its default view, where that builds something
     new: on the debug page, picking each model (each has explorers of its own); on the Grad-CAM
-    page, an upload and the deepest layers of the menu."""
+    page, an upload, the deepest layers of the menu and each method on the default layer."""
     if isinstance(view, DebugModelPage):
         for model in view.models:
             view.model_choice.value = model
@@ -54,6 +55,8 @@ def _exercise(view) -> None:
                                      "content": photo.read_bytes(), "last_modified": 0},)
         for layer in cam_layers(view.model)[:WARM_CAM_LAYERS]:
             engine(view.model, layer)  # traced with the others by compile_engines
+        for _, method in view.method_toggle.options:  # Score-CAM's masked passes trace once (~1 s)
+            view.method_toggle.value = method
 
 
 def engines(models) -> list[Engine]:

@@ -545,9 +545,13 @@ def test_after_warm_up_the_first_default_view_of_each_page_traces_nothing(app):
             view.picker.upload.value = ({"name": photo.name, "type": "image/png", "size": photo.stat().st_size,
                                          "content": photo.read_bytes(), "last_modified": 0},)
             assert view.picker.name == "coffee.png" and view.picker.error is None
+            default = view.layer_dropdown.value
             for layer in view.layer_dropdown.options[:WARM_CAM_LAYERS]:
                 view.layer_dropdown.value = layer
                 assert layer in view.info_label.value
+            view.layer_dropdown.value = default
+            for _, method in view.method_toggle.options:  # ... and each method (Score-CAM: masked passes)
+                view.method_toggle.value = method
         if name == "debug":        # ... and the other model
             view.model_choice.value = "fixed"
     assert _new_traces(before, _traces()) == []
