@@ -72,7 +72,7 @@ HAPROXY_TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
 AFFINITY_COOKIE = "convnet_worker"   # the Ingress of deploy/k8s/ uses the same name
 HEALTH_PATH = "/readyz"              # Solara's health route, answered without the class code
 TUNNEL_TIMEOUT_S = 3600              # an open websocket may be silent this long at the proxy
-MB_PER_WORKER = 1600                 # memory kept free per worker: 1.48 GB measured with 60 tabs, and headroom
+MB_PER_WORKER = 1700                 # memory kept free per worker: 1.53 GB measured with 60 tabs, and headroom
 RESTART_WINDOW_S = 600
 
 
@@ -139,7 +139,7 @@ def default_processes(cores: int | None = None, free_mb: float | None = None) ->
 
     Example:
         >>> default_processes(cores=8, free_mb=5000), default_processes(cores=2, free_mb=64000)
-        (3, 2)
+        (2, 2)
         >>> default_processes(cores=4, free_mb=500)
         1
     """
