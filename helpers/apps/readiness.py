@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import threading
 
+from starlette.responses import PlainTextResponse
+
 from .workers import HEALTH_PATH
 
 __all__ = ["WARMING", "Readiness"]
 
 # set while helpers.apps.warmup traces the pages' default views (the start page says so)
 WARMING = threading.Event()
-_NOT_YET = b"warming up"
 
 
 class Readiness:
@@ -34,9 +35,8 @@ class Readiness:
     async def __call__(self, scope, receive, send):
         if (scope["type"] == "http" and scope.get("path") == HEALTH_PATH and scope.get("method") in ("GET", "HEAD")
                 and self.warming.is_set()):
-            await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(_NOT_YET)).encode()),
-                                    (b"cache-control", b"no-store"), (b"retry-after", b"2")]})
-            await send({"type": "http.response.body", "body": _NOT_YET})
+            response = PlainTextResponse("warming up", status_code=503,
+                                         headers={"cache-control": "no-store", "retry-after": "2"})
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
