@@ -35,12 +35,13 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from ..validation import check_positive, check_type
+from .workers import HEALTH_PATH
 
 __all__ = ["COOKIE", "OPEN_PATHS", "ClassCodeMiddleware", "new_code"]
 
 COOKIE = "convnet_class"
 # health probes (a proxy's checks, Kubernetes' probes) answer without the code: they say only "ok"
-OPEN_PATHS = frozenset({"/readyz"})
+OPEN_PATHS = frozenset({HEALTH_PATH})
 _ASK = """<!doctype html><html><head><meta charset="utf-8"><title>Class code needed</title></head>
 <body style="font-family:sans-serif;max-width:32em;margin:4em auto">
 <h1>Class code needed</h1><p>{message} Ask your teacher for the class code.</p>

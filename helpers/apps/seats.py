@@ -28,11 +28,12 @@ from starlette.responses import HTMLResponse
 
 from .._compat import close_kernel, live_kernels
 from ..validation import check_int
+from .workers import HEALTH_PATH
 
 __all__ = ["Seats", "SESSION_COOKIE", "FULL_PAGE"]
 
 SESSION_COOKIE = "solara-session-id"
-_NOT_PAGES = ("/_solara/", "/static/", "/jupyter/", "/readyz", "/resourcez", "/favicon")
+_NOT_PAGES = ("/_solara/", "/static/", "/jupyter/", HEALTH_PATH, "/resourcez", "/favicon")
 FULL_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>The class is full</title>
 <meta http-equiv="refresh" content="30"></head><body style="font-family:sans-serif;max-width:32em;margin:4em auto">
 <h1>The class is full</h1><p>{message}</p><p>This page tries again every 30 seconds.</p></body></html>"""
