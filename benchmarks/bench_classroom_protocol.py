@@ -299,9 +299,10 @@ def run_level(n: int, args, refs, workers: int = 1) -> dict:
         sampler.stop()
     finally:
         server.close()
-    lat = [x for s in students for k, v in s.latencies.items() if k != "open" for x in v]
-    opens = [x for s in students for x in s.latencies.get("open", [])]
-    probe_lat = [x for s in probes for k, v in s.latencies.items() if k != "open" for x in v]
+    per_action, probe_actions = _per_action(students), _per_action(probes)
+    lat = [x for k, v in per_action.items() if k != "open" for x in v]
+    opens = per_action.get("open", [])
+    probe_lat = [x for k, v in probe_actions.items() if k != "open" for x in v]
     crosstalk = 0
     for s in students:
         own = s.index % len(COMBOS)
@@ -315,12 +316,13 @@ def run_level(n: int, args, refs, workers: int = 1) -> dict:
             "probe_actions": len(probe_lat), "probe_p50_s": _q(probe_lat, 50), "probe_p95_s": _q(probe_lat, 95),
             "server_cpu_s": round(cpu, 1), "server_cores": round(cpu / wall, 2),
             "rss_before_mb": round(before_rss), "rss_peak_mb": round(sampler.peak[0]),
-            "per_action_p95_s": {k: _q(v, 95) for k, v in sorted(_per_action(students).items())},
+            "per_action_p95_s": {k: _q(v, 95) for k, v in sorted(per_action.items())},
             "late_redraws": sum(s.late for s in students), "client_cpu_s": round(client_cpu, 1),
             "errors": len(errors), "error_samples": errors[:5], "crosstalk": crosstalk, "unfinished": unfinished}
 
 
 def _per_action(students) -> dict[str, list[float]]:
+    """Every student's latencies, by action ("open" included)."""
     out: dict[str, list[float]] = {}
     for s in students:
         for k, v in s.latencies.items():
@@ -369,15 +371,15 @@ def main() -> int:
     results = []
     for workers in args.workers:
         for n in args.students:
-            results.append(run_level(n, args, check["refs"], workers))
-            print(_row(results[-1]), flush=True)
-            r = results[-1]
+            r = run_level(n, args, check["refs"], workers)
+            results.append(r)
+            print(_row(r), flush=True)
             print("    p95 per action: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["per_action_p95_s"].items())
                   + f"; late redraws {r['late_redraws']}; the protocol students' own CPU {r['client_cpu_s']} s",
                   flush=True)
-            if results[-1]["worker_peak_mb"]:
-                print(f"    peak RSS per worker: {results[-1]['worker_peak_mb']} MB", flush=True)
-            for e in results[-1]["error_samples"]:
+            if r["worker_peak_mb"]:
+                print(f"    peak RSS per worker: {r['worker_peak_mb']} MB", flush=True)
+            for e in r["error_samples"]:
                 print(f"    error: {e}", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"validation": check["rows"], "levels": results}, indent=1))
